@@ -1,0 +1,31 @@
+# Thin front: every target calls mono or a script in hack/. See docs/.
+SHELL := /bin/bash
+MONO := go run ./build/cmd/mono
+
+.PHONY: help dev test test-go lint fmt bench tools build
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+dev: ## run the platform locally on embedded defaults
+	$(MONO) dev
+
+test: lint test-go ## every test: lint, then all suites against real components
+
+test-go: ## Go tests (unit and integration), race detector on
+	hack/test-go.sh
+
+lint: ## verify: gofmt, go vet, staticcheck and the other languages' linters
+	hack/lint.sh
+
+fmt: ## update: format Go code in place
+	gofmt -w $$(git ls-files '*.go')
+
+bench: ## benchmarks against the peers (turbo, nx); prints ratios
+	bench/run.sh
+
+tools: ## install pinned tool binaries into .mono/tools/bin
+	hack/tools.sh
+
+build: ## build the mono binary into .mono/bin
+	go build -o .mono/bin/mono ./build/cmd/mono

@@ -1,0 +1,76 @@
+// Package app assembles the mono command tree and runs it: the one place
+// that knows every command area.
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acme/platform/build/internal/cli"
+	"github.com/acme/platform/build/internal/listcmd"
+)
+
+// NewCommand returns the root `mono` command with every subcommand.
+func NewCommand(deps cli.Deps) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mono",
+		Short: "Build, test, configure and deploy the mono-repo",
+		Long: `mono knows every component of this repository (Go services, jobs and
+libraries, DAGs, web and Dash apps, Terraform stacks, Helm releases), the
+dependencies between them, and how to build, test and deploy each one.
+
+It works from any folder inside the repository.
+
+` + cli.ExitHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(deps.IO.In)
+	root.SetOut(deps.IO.Out)
+	root.SetErr(deps.IO.ErrOut)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return cli.Exit(cli.ExitUsage, err)
+	})
+	root.AddCommand(
+		listcmd.NewCommand(deps),
+	)
+	// Areas owned by separate packages, each listed in its own file here.
+	root.AddCommand(runCommands(deps)...)
+	root.AddCommand(configCommands(deps)...)
+	root.AddCommand(infraCommands(deps)...)
+	return root
+}
+
+// Main runs mono with args and returns the process exit code. Errors are
+// printed once, here.
+func Main(ctx context.Context, args []string, deps cli.Deps) int {
+	root := NewCommand(deps)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return cli.ExitOK
+	}
+	code := cli.CodeOf(err)
+	if cmd != nil && isUsageErr(err) {
+		code = cli.ExitUsage
+	}
+	fmt.Fprintf(deps.IO.ErrOut, "mono: %v\n", err)
+	if code == cli.ExitUsage && cmd != nil {
+		fmt.Fprintf(deps.IO.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	}
+	return code
+}
+
+// isUsageErr recognises cobra's own command-line errors, which carry no code.
+func isUsageErr(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "requires at most", "invalid argument", "flag needs an argument", "required flag"} {
+		if strings.Contains(msg, p) && cli.CodeOf(err) == cli.ExitFailed {
+			return true
+		}
+	}
+	return false
+}

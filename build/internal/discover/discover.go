@@ -1,0 +1,288 @@
+// Package discover finds the components of a repository and the
+// dependencies between them, with as little configuration as possible:
+// Go packages by their import blocks, npm workspaces by package.json,
+// Python apps by pyproject.toml, Terraform by module sources, Helm charts
+// by Chart.yaml, and a component.yaml wherever more must be said.
+package discover
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/acme/platform/build/internal/graph"
+	"github.com/acme/platform/build/internal/strictyaml"
+	"github.com/acme/platform/build/internal/workspace"
+)
+
+// ManifestName is the per-component manifest file.
+const ManifestName = "component.yaml"
+
+// Manifest is the content of a component.yaml. Every field is optional
+// where discovery can infer it; kind is required where it cannot.
+type Manifest struct {
+	Name    string                `yaml:"name"`
+	Kind    graph.Kind            `yaml:"kind"`
+	Owners  []string              `yaml:"owners"`
+	Depends []string              `yaml:"depends"`
+	Tasks   map[string]graph.Task `yaml:"tasks"`
+	Deploy  graph.Deploy          `yaml:"deploy"`
+}
+
+// tree is what one walk of the repository collects.
+type tree struct {
+	manifests map[string]bool     // dir -> has component.yaml
+	goFiles   map[string][]string // dir -> .go file names
+	pyproject map[string]bool
+	tfDirs    map[string]bool
+	charts    map[string]bool
+	pkgJSON   map[string]bool
+}
+
+// Discover walks the workspace and returns its component graph.
+func Discover(ws *workspace.Workspace) (*graph.Graph, error) {
+	t, err := walk(ws)
+	if err != nil {
+		return nil, err
+	}
+	comps := map[string]*graph.Component{} // by dir
+	add := func(c *graph.Component) {
+		if _, ok := comps[c.Dir]; !ok {
+			comps[c.Dir] = c
+		}
+	}
+
+	// Go components: each subfolder of a Go root that holds Go files.
+	for root, kind := range ws.Settings.GoRoots {
+		for dir := range t.goFiles {
+			if rel, ok := strings.CutPrefix(dir, root+"/"); ok {
+				top := strings.SplitN(rel, "/", 2)[0]
+				add(&graph.Component{Name: top, Kind: kind, Dir: root + "/" + top})
+			}
+		}
+	}
+	// npm workspaces.
+	npm, err := readNPMWorkspaces(ws, t)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range npm {
+		add(&graph.Component{Name: p.Name, Kind: graph.NodeApp, Dir: p.Dir, Package: p.Name})
+	}
+	// Python apps and the DAG folder.
+	for dir := range t.pyproject {
+		kind := graph.PythonApp
+		if path.Base(dir) == "dags" {
+			kind = graph.PythonDAGs
+		}
+		add(&graph.Component{Name: path.Base(dir), Kind: kind, Dir: dir})
+	}
+	// Helm charts.
+	for dir := range t.charts {
+		add(&graph.Component{Name: path.Base(dir), Kind: graph.HelmChart, Dir: dir})
+	}
+	// Terraform: outermost folders with .tf files; modules/<m> are modules.
+	for _, dir := range outermost(t.tfDirs) {
+		if path.Base(path.Dir(dir)) == "modules" {
+			add(&graph.Component{Name: "tfmod-" + path.Base(dir), Kind: graph.TerraformModule, Dir: dir})
+			continue
+		}
+		c := &graph.Component{Name: "infra-" + path.Base(dir), Kind: graph.TerraformStack, Dir: dir}
+		if path.Base(path.Dir(dir)) == "envs" && ws.ValidEnv(path.Base(dir)) {
+			c.Deploy.Envs = []string{path.Base(dir)}
+		}
+		add(c)
+	}
+
+	// Manifests refine or declare components.
+	for dir := range t.manifests {
+		if err := applyManifest(ws, dir, comps); err != nil {
+			return nil, err
+		}
+	}
+
+	list := make([]*graph.Component, 0, len(comps))
+	for _, c := range comps {
+		list = append(list, c)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Dir < list[j].Dir })
+	owner := ownerFunc(comps)
+
+	if err := inferGo(ws, t, list, owner); err != nil {
+		return nil, err
+	}
+	inferNPM(npm, comps)
+	if err := inferTerraform(ws, list, owner); err != nil {
+		return nil, err
+	}
+	for _, c := range list {
+		c.Depends = dedupe(c.Depends, c.Name)
+	}
+	return graph.New(list)
+}
+
+// walk collects, in one pass, every file discovery looks at.
+func walk(ws *workspace.Workspace) (*tree, error) {
+	t := &tree{
+		manifests: map[string]bool{}, goFiles: map[string][]string{}, pyproject: map[string]bool{},
+		tfDirs: map[string]bool{}, charts: map[string]bool{}, pkgJSON: map[string]bool{},
+	}
+	ignore := ws.Settings.Ignore
+	err := filepath.WalkDir(ws.Root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel := filepath.ToSlash(p[len(ws.Root):])
+		rel = strings.TrimPrefix(rel, "/")
+		if d.IsDir() {
+			if rel != "" && ignored(rel, d.Name(), ignore) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		dir := path.Dir(rel)
+		name := d.Name()
+		switch {
+		case name == ManifestName:
+			t.manifests[dir] = true
+		case strings.HasSuffix(name, ".go"):
+			t.goFiles[dir] = append(t.goFiles[dir], name)
+		case name == "pyproject.toml":
+			t.pyproject[dir] = true
+		case strings.HasSuffix(name, ".tf"):
+			t.tfDirs[dir] = true
+		case name == "Chart.yaml":
+			t.charts[dir] = true
+		case name == "package.json":
+			t.pkgJSON[dir] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walk %s: %w", ws.Root, err)
+	}
+	delete(t.pyproject, ".") // a root pyproject is tooling, not an app
+	delete(t.pkgJSON, ".")
+	delete(t.tfDirs, ".")
+	return t, nil
+}
+
+func ignored(rel, name string, globs []string) bool {
+	if strings.HasPrefix(name, ".") && name != ".ci" {
+		return true
+	}
+	for _, g := range globs {
+		if ok, _ := path.Match(g, name); ok {
+			return true
+		}
+		if ok, _ := path.Match(g, rel); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// outermost returns the folders of set that have no ancestor in set, sorted.
+func outermost(set map[string]bool) []string {
+	var out []string
+	for dir := range set {
+		nested := false
+		for d := path.Dir(dir); d != "." && d != "/"; d = path.Dir(d) {
+			if set[d] {
+				nested = true
+				break
+			}
+		}
+		if !nested {
+			out = append(out, dir)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func applyManifest(ws *workspace.Workspace, dir string, comps map[string]*graph.Component) error {
+	file := path.Join(dir, ManifestName)
+	data, err := os.ReadFile(ws.Path(file))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", file, err)
+	}
+	var m Manifest
+	if err := strictyaml.Decode(file, data, &m); err != nil {
+		return err
+	}
+	c, ok := comps[dir]
+	if !ok {
+		if m.Kind == "" {
+			return &strictyaml.Error{File: file, Line: 1, Msg: fmt.Sprintf("kind is required: discovery found no component in %s (kinds: %s)", dir, kindList())}
+		}
+		c = &graph.Component{Name: path.Base(dir), Dir: dir}
+		comps[dir] = c
+	}
+	if m.Kind != "" {
+		if !m.Kind.Valid() {
+			return &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "kind"), Msg: fmt.Sprintf("unknown kind %q (kinds: %s)", m.Kind, kindList())}
+		}
+		c.Kind = m.Kind
+	}
+	if m.Name != "" {
+		c.Name = m.Name
+	}
+	c.Manifest = file
+	c.Owners = m.Owners
+	c.Depends = append(c.Depends, m.Depends...)
+	c.Tasks = m.Tasks
+	for target, task := range m.Tasks {
+		if strings.TrimSpace(task.Command) == "" {
+			return &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "tasks"), Msg: fmt.Sprintf("tasks.%s.command is required", target)}
+		}
+	}
+	if len(m.Deploy.Envs) > 0 || m.Deploy.Settings != nil {
+		for _, e := range m.Deploy.Envs {
+			if !ws.ValidEnv(e) {
+				return &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "deploy"), Msg: fmt.Sprintf("deploy.envs: unknown environment %q (environments: %s)", e, strings.Join(ws.Settings.Environments, ", "))}
+			}
+		}
+		c.Deploy = m.Deploy
+	}
+	return nil
+}
+
+func kindList() string {
+	s := make([]string, len(graph.Kinds))
+	for i, k := range graph.Kinds {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ", ")
+}
+
+// ownerFunc returns a lookup from a slash path to its deepest owning component.
+func ownerFunc(byDir map[string]*graph.Component) func(string) *graph.Component {
+	return func(dir string) *graph.Component {
+		for d := dir; d != "." && d != "/" && d != ""; d = path.Dir(d) {
+			if c, ok := byDir[d]; ok {
+				return c
+			}
+		}
+		return nil
+	}
+}
+
+func dedupe(deps []string, self string) []string {
+	if len(deps) == 0 {
+		return nil
+	}
+	sort.Strings(deps)
+	out := deps[:0]
+	for i, d := range deps {
+		if d == self || (i > 0 && d == deps[i-1]) {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}

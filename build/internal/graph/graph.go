@@ -1,0 +1,366 @@
+// Package graph holds the component model of the repository and the
+// dependency graph over it: ordering, cycles, dependents and paths.
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/acme/platform/build/internal/suggest"
+)
+
+// Kind says what sort of thing a component is; it decides the default tasks
+// and whether the component is deployed per environment.
+type Kind string
+
+// The kinds mono knows.
+const (
+	GoService       Kind = "go-service"
+	GoJob           Kind = "go-job"
+	GoLib           Kind = "go-lib"
+	GoTool          Kind = "go-tool"
+	PythonDAGs      Kind = "python-dags"
+	PythonApp       Kind = "python-app"
+	NodeApp         Kind = "node-app"
+	TerraformStack  Kind = "terraform-stack"
+	TerraformModule Kind = "terraform-module"
+	HelmChart       Kind = "helm-chart"
+	HelmRelease     Kind = "helm-release"
+)
+
+// Kinds lists every known kind, in a stable order.
+var Kinds = []Kind{GoService, GoJob, GoLib, GoTool, PythonDAGs, PythonApp, NodeApp, TerraformStack, TerraformModule, HelmChart, HelmRelease}
+
+// Valid reports whether k is a known kind.
+func (k Kind) Valid() bool {
+	for _, known := range Kinds {
+		if k == known {
+			return true
+		}
+	}
+	return false
+}
+
+// IsGo reports whether components of this kind are Go packages.
+func (k Kind) IsGo() bool { return strings.HasPrefix(string(k), "go-") }
+
+// Deployable reports whether components of this kind run in an environment
+// and read its configuration (config/<env>.yaml).
+func (k Kind) Deployable() bool {
+	switch k {
+	case GoService, GoJob, PythonDAGs, PythonApp, NodeApp, HelmRelease:
+		return true
+	}
+	return false
+}
+
+// Task is how one target (lint, test, build, ...) runs for a component.
+type Task struct {
+	// Command is run with sh -c in the component's folder.
+	Command string `yaml:"command" json:"command"`
+	// Inputs are globs relative to the component folder; files matching
+	// them are hashed. Empty means every file of the component.
+	Inputs []string `yaml:"inputs,omitempty" json:"inputs,omitempty"`
+	// Outputs are globs relative to the component folder that a cache hit
+	// restores.
+	Outputs []string `yaml:"outputs,omitempty" json:"outputs,omitempty"`
+	// Env names environment variables whose values are part of the hash.
+	Env []string `yaml:"env,omitempty" json:"env,omitempty"`
+	// Tools names programs whose version (`<tool> version` or
+	// `<tool> --version`) is part of the hash.
+	Tools []string `yaml:"tools,omitempty" json:"tools,omitempty"`
+	// Cache false always runs the task.
+	Cache *bool `yaml:"cache,omitempty" json:"cache,omitempty"`
+}
+
+// Cacheable reports whether the task's result may be taken from the cache.
+func (t Task) Cacheable() bool { return t.Cache == nil || *t.Cache }
+
+// Deploy holds a component's deploy settings.
+type Deploy struct {
+	// Envs are the environments the component is deployed to; empty means all.
+	Envs []string `yaml:"envs,omitempty" json:"envs,omitempty"`
+	// Settings are kind-specific values read by the deploy commands.
+	Settings map[string]any `yaml:"settings,omitempty" json:"settings,omitempty"`
+}
+
+// Component is anything built, tested or deployed on its own.
+type Component struct {
+	Name   string   `json:"name"`
+	Kind   Kind     `json:"kind"`
+	Dir    string   `json:"dir"` // slash-separated, relative to the repository root
+	Owners []string `json:"owners,omitempty"`
+	// Depends are the names of the components this one uses, inferred and
+	// explicit, sorted.
+	Depends []string `json:"depends,omitempty"`
+	// Manifest is the component.yaml that declared or refined it, if any.
+	Manifest string          `json:"manifest,omitempty"`
+	Tasks    map[string]Task `json:"tasks,omitempty"`
+	Deploy   Deploy          `json:"deploy,omitzero"`
+	// Modules are the Go modules (from go.mod) whose packages this
+	// component imports directly, sorted.
+	Modules []string `json:"modules,omitempty"`
+	// Package is the npm package name of a node-app.
+	Package string `json:"package,omitempty"`
+}
+
+// DeployedTo reports whether the component is deployed to env.
+func (c *Component) DeployedTo(env string) bool {
+	if !c.Kind.Deployable() {
+		return false
+	}
+	if len(c.Deploy.Envs) == 0 {
+		return true
+	}
+	for _, e := range c.Deploy.Envs {
+		if e == env {
+			return true
+		}
+	}
+	return false
+}
+
+// Graph is the set of components and their dependency edges.
+type Graph struct {
+	byName     map[string]*Component
+	names      []string            // sorted
+	dependents map[string][]string // reverse edges, sorted
+	byDir      map[string]*Component
+}
+
+// ErrUnknown is returned for a component name the graph does not hold.
+var ErrUnknown = errors.New("unknown component")
+
+// CycleError names a dependency cycle.
+type CycleError struct{ Cycle []string }
+
+func (e *CycleError) Error() string {
+	return "dependency cycle: " + strings.Join(e.Cycle, " -> ")
+}
+
+// New builds a graph. It fails on duplicate names, dependencies on unknown
+// components and cycles.
+func New(components []*Component) (*Graph, error) {
+	g := &Graph{
+		byName:     make(map[string]*Component, len(components)),
+		byDir:      make(map[string]*Component, len(components)),
+		dependents: map[string][]string{},
+	}
+	for _, c := range components {
+		if prev, ok := g.byDir[c.Dir]; ok {
+			return nil, fmt.Errorf("components %q and %q share the folder %s: one folder holds one component", prev.Name, c.Name, c.Dir)
+		}
+		g.byDir[c.Dir] = c
+		if prev, ok := g.byName[c.Name]; ok {
+			return nil, fmt.Errorf("component name %q is used by both %s and %s: set a distinct name in a component.yaml", c.Name, prev.Dir, c.Dir)
+		}
+		g.byName[c.Name] = c
+		g.names = append(g.names, c.Name)
+	}
+	sort.Strings(g.names)
+	for _, name := range g.names {
+		c := g.byName[name]
+		sort.Strings(c.Depends)
+		for _, d := range c.Depends {
+			if _, ok := g.byName[d]; !ok {
+				where := c.Dir
+				if c.Manifest != "" {
+					where = c.Manifest
+				}
+				return nil, fmt.Errorf("%s: component %q depends on %q: %w%s", where, c.Name, d, ErrUnknown, g.Suggest(d))
+			}
+			g.dependents[d] = append(g.dependents[d], c.Name)
+		}
+	}
+	if cyc := g.findCycle(); cyc != nil {
+		return nil, &CycleError{Cycle: cyc}
+	}
+	return g, nil
+}
+
+// Names returns every component name, sorted.
+func (g *Graph) Names() []string { return g.names }
+
+// Len is the number of components.
+func (g *Graph) Len() int { return len(g.names) }
+
+// Get returns the named component, or nil.
+func (g *Graph) Get(name string) *Component { return g.byName[name] }
+
+// Components returns every component sorted by name.
+func (g *Graph) Components() []*Component {
+	out := make([]*Component, len(g.names))
+	for i, n := range g.names {
+		out[i] = g.byName[n]
+	}
+	return out
+}
+
+// Lookup returns the named component or an error that suggests the closest
+// known name.
+func (g *Graph) Lookup(name string) (*Component, error) {
+	if c, ok := g.byName[name]; ok {
+		return c, nil
+	}
+	return nil, fmt.Errorf("%w %q%s", ErrUnknown, name, g.Suggest(name))
+}
+
+// Suggest returns ` (did you mean "x"?)` for the closest known name, or "".
+func (g *Graph) Suggest(name string) string {
+	if best := suggest.Closest(name, g.names); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
+	}
+	return ""
+}
+
+// Dependents returns the components that depend on name directly.
+func (g *Graph) Dependents(name string) []string { return g.dependents[name] }
+
+// findCycle returns one cycle as a closed path, or nil.
+func (g *Graph) findCycle() []string {
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := make(map[string]int, len(g.names))
+	var stack []string
+	var visit func(string) []string
+	visit = func(n string) []string {
+		color[n] = grey
+		stack = append(stack, n)
+		for _, d := range g.byName[n].Depends {
+			switch color[d] {
+			case grey:
+				i := len(stack) - 1
+				for stack[i] != d {
+					i--
+				}
+				return append(append([]string{}, stack[i:]...), d)
+			case white:
+				if c := visit(d); c != nil {
+					return c
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		color[n] = black
+		return nil
+	}
+	for _, n := range g.names {
+		if color[n] == white {
+			if c := visit(n); c != nil {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+// Order returns the given components and all their transitive dependencies
+// in dependency order: every component after the ones it depends on. Ties
+// are broken by name so the order is stable.
+func (g *Graph) Order(names []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	var visit func(string)
+	visit = func(n string) {
+		if seen[n] {
+			return
+		}
+		seen[n] = true
+		for _, d := range g.byName[n].Depends {
+			visit(d)
+		}
+		out = append(out, n)
+	}
+	sorted := append([]string(nil), names...)
+	sort.Strings(sorted)
+	for _, n := range sorted {
+		visit(n)
+	}
+	return out
+}
+
+// Deps returns the transitive dependencies of name (not name itself), sorted.
+func (g *Graph) Deps(name string) []string {
+	order := g.Order([]string{name})
+	out := order[:len(order)-1]
+	sort.Strings(out)
+	return out
+}
+
+// Reach is a component reached by walking dependents from a start set.
+type Reach struct {
+	// Via is the path from the start component to this one, both included.
+	Via []string
+}
+
+// DependentsClosure walks reverse edges from the start components and
+// returns every reached component (the starts included) with the shortest
+// path that reached it.
+func (g *Graph) DependentsClosure(starts []string) map[string]Reach {
+	out := map[string]Reach{}
+	queue := make([]string, 0, len(starts))
+	sorted := append([]string(nil), starts...)
+	sort.Strings(sorted)
+	for _, s := range sorted {
+		if _, ok := out[s]; ok {
+			continue
+		}
+		out[s] = Reach{Via: []string{s}}
+		queue = append(queue, s)
+	}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, d := range g.dependents[n] {
+			if _, ok := out[d]; ok {
+				continue
+			}
+			via := append(append(make([]string, 0, len(out[n].Via)+1), out[n].Via...), d)
+			out[d] = Reach{Via: via}
+			queue = append(queue, d)
+		}
+	}
+	return out
+}
+
+// Path returns the shortest dependency path from a to b (a depends on ... on
+// b), or nil when a does not depend on b.
+func (g *Graph) Path(a, b string) []string {
+	prev := map[string]string{a: ""}
+	queue := []string{a}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		if n == b {
+			var path []string
+			for x := b; x != ""; x = prev[x] {
+				path = append([]string{x}, path...)
+			}
+			return path
+		}
+		for _, d := range g.byName[n].Depends {
+			if _, ok := prev[d]; !ok {
+				prev[d] = n
+				queue = append(queue, d)
+			}
+		}
+	}
+	return nil
+}
+
+// Owner returns the component whose folder holds the slash-separated
+// repository path file (the deepest one when folders nest), or nil.
+func (g *Graph) Owner(file string) *Component {
+	for dir := path.Dir(file); dir != "." && dir != "/"; dir = path.Dir(dir) {
+		if c, ok := g.byDir[dir]; ok {
+			return c
+		}
+	}
+	return nil
+}

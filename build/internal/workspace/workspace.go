@@ -1,0 +1,122 @@
+// Package workspace finds the repository root and reads mono.yaml, the
+// workspace settings that apply to every component.
+package workspace
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/acme/platform/build/internal/graph"
+	"github.com/acme/platform/build/internal/strictyaml"
+)
+
+// FileName is the workspace settings file at the repository root.
+const FileName = "mono.yaml"
+
+// ErrNoRoot is returned when no folder from the start upwards holds mono.yaml.
+var ErrNoRoot = errors.New("not inside a mono workspace")
+
+// Settings is the content of mono.yaml.
+type Settings struct {
+	// Project names the company project; used in resource names.
+	Project string `yaml:"project"`
+	// Environments are the valid values of ENV, in promotion order.
+	Environments []string `yaml:"environments"`
+	// ConfigDir holds base.yaml and <env>.yaml (see libs/config).
+	ConfigDir string `yaml:"configDir"`
+	// Ignore are folder globs that discovery never enters.
+	Ignore []string `yaml:"ignore"`
+	// GoRoots maps a folder whose subfolders are Go components to their kind.
+	GoRoots map[string]graph.Kind `yaml:"goRoots"`
+	// Tasks are default task definitions per kind, overriding the built-in ones.
+	Tasks map[graph.Kind]map[string]graph.Task `yaml:"tasks"`
+	// Cache settings for mono run.
+	Cache CacheSettings `yaml:"cache"`
+}
+
+// CacheSettings bound the local task cache.
+type CacheSettings struct {
+	// Dir is the cache folder, relative to the root.
+	Dir string `yaml:"dir"`
+	// MaxSizeMB bounds the cache; the least recently used entries go first.
+	MaxSizeMB int64 `yaml:"maxSizeMB"`
+}
+
+// Defaults returns the settings used for keys mono.yaml leaves out.
+func Defaults() Settings {
+	return Settings{
+		Project:      "acme",
+		Environments: []string{"local", "dev", "staging", "prod"},
+		ConfigDir:    "config",
+		Ignore:       []string{".git", "node_modules", ".mono", "vendor", "testdata", "__pycache__", ".venv", ".terraform", "dist"},
+		GoRoots:      map[string]graph.Kind{"libs": graph.GoLib, "services": graph.GoService, "scripts": graph.GoJob},
+		Cache:        CacheSettings{Dir: ".mono/cache", MaxSizeMB: 2048},
+	}
+}
+
+// Workspace is a repository root with its settings.
+type Workspace struct {
+	Root     string // absolute, OS path
+	Settings Settings
+}
+
+// FindRoot walks up from dir to the first folder that holds mono.yaml.
+func FindRoot(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, FileName)); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("%w: no %s in %s or any parent folder; run mono inside the repository", ErrNoRoot, FileName, abs)
+		}
+	}
+}
+
+// Open finds the root above dir and reads its settings.
+func Open(dir string) (*Workspace, error) {
+	root, err := FindRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	return Load(root)
+}
+
+// Load reads root/mono.yaml over the defaults.
+func Load(root string) (*Workspace, error) {
+	s := Defaults()
+	data, err := os.ReadFile(filepath.Join(root, FileName))
+	if err != nil {
+		return nil, fmt.Errorf("read workspace settings: %w", err)
+	}
+	if err := strictyaml.Decode(FileName, data, &s); err != nil {
+		return nil, err
+	}
+	if len(s.Environments) == 0 {
+		return nil, fmt.Errorf("%s: environments must list at least one environment", FileName)
+	}
+	for dir, k := range s.GoRoots {
+		if !k.IsGo() {
+			return nil, fmt.Errorf("%s: goRoots.%s: kind %q is not a Go kind (one of go-service, go-job, go-lib, go-tool)", FileName, dir, k)
+		}
+	}
+	return &Workspace{Root: root, Settings: s}, nil
+}
+
+// ValidEnv reports whether env is one of the workspace's environments.
+func (w *Workspace) ValidEnv(env string) bool {
+	for _, e := range w.Settings.Environments {
+		if e == env {
+			return true
+		}
+	}
+	return false
+}
+
+// Path joins a slash-separated repository path onto the root.
+func (w *Workspace) Path(rel string) string { return filepath.Join(w.Root, filepath.FromSlash(rel)) }

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Verify-only lint: fails on any finding, changes nothing (fix with make fmt).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+hack/tools.sh
+export PATH="$PWD/.mono/tools/bin:$PATH"
+
+echo "lint: gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' --cached --others --exclude-standard))
+if [[ -n "$unformatted" ]]; then
+  echo "gofmt would change these files (run make fmt):" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+echo "lint: go vet"
+go vet ./...
+echo "lint: staticcheck"
+staticcheck ./...
+echo "lint: ok"

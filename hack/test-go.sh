@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# All Go tests, unit and integration (TestIntegration*), race detector on,
+# shuffled. Integration tests start the real components they use.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.mono/tools/bin:$PATH"
+go test -race -shuffle=on -count=1 -timeout 30m ./... "$@"

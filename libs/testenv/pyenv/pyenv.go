@@ -1,0 +1,122 @@
+// Package pyenv gives tests and mono a Python virtual environment with pinned
+// requirements, created once per machine under .mono/venvs and reused while
+// the requirements stay the same.
+package pyenv
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// Env is a ready virtual environment.
+type Env struct {
+	Dir string // the venv folder
+}
+
+// Bin returns the path of a program installed in the venv.
+func (e *Env) Bin(name string) string { return filepath.Join(e.Dir, "bin", name) }
+
+// Python returns the venv's interpreter.
+func (e *Env) Python() string { return e.Bin("python") }
+
+// Ensure returns the venv <root>/.mono/venvs/<name> with requirements
+// installed, creating or rebuilding it when the requirements changed.
+// Concurrent callers (parallel test packages) wait for one another through a
+// file lock. Progress goes to log, which may be nil.
+func Ensure(ctx context.Context, root, name string, requirements []byte, log func(string)) (*Env, error) {
+	if log == nil {
+		log = func(string) {}
+	}
+	base := filepath.Join(root, ".mono", "venvs")
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := os.OpenFile(filepath.Join(base, name+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return nil, fmt.Errorf("lock venv %s: %w", name, err)
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+
+	sum := sha256.Sum256(requirements)
+	want := hex.EncodeToString(sum[:])
+	env := &Env{Dir: filepath.Join(base, name)}
+	stamp := filepath.Join(env.Dir, ".requirements.sha256")
+	if got, err := os.ReadFile(stamp); err == nil && string(got) == want {
+		if _, err := os.Stat(env.Python()); err == nil {
+			return env, nil
+		}
+	}
+
+	python, err := findPython()
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	log(fmt.Sprintf("pyenv: creating %s with %s (first run only)", env.Dir, python))
+	if err := os.RemoveAll(env.Dir); err != nil {
+		return nil, err
+	}
+	if err := run(ctx, python, "-m", "venv", env.Dir); err != nil {
+		return nil, fmt.Errorf("create venv %s: %w", name, err)
+	}
+	reqFile := filepath.Join(env.Dir, "requirements.txt")
+	if err := os.WriteFile(reqFile, requirements, 0o644); err != nil {
+		return nil, err
+	}
+	log(fmt.Sprintf("pyenv: pip install -r requirements for %s", name))
+	if err := run(ctx, env.Python(), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", reqFile); err != nil {
+		return nil, fmt.Errorf("install requirements into venv %s: %w", name, err)
+	}
+	if err := os.WriteFile(stamp, []byte(want), 0o644); err != nil {
+		return nil, err
+	}
+	log(fmt.Sprintf("pyenv: %s ready in %s", name, time.Since(start).Round(time.Second)))
+	return env, nil
+}
+
+// ErrNoPython means no Python 3.11 or newer is on PATH.
+var ErrNoPython = errors.New("python 3.11 or newer not found on PATH (install python3.11 and python3.11-venv)")
+
+func findPython() (string, error) {
+	for _, name := range []string{"python3.13", "python3.12", "python3.11", "python3"} {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			continue
+		}
+		out, err := exec.Command(p, "-c", "import sys; print(sys.version_info >= (3, 11))").Output()
+		if err == nil && bytes.HasPrefix(out, []byte("True")) {
+			return p, nil
+		}
+	}
+	return "", ErrNoPython
+}
+
+func run(ctx context.Context, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, name, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %w\n%s", filepath.Base(name), err, tail(out.Bytes(), 4000))
+	}
+	return nil
+}
+
+func tail(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}
