@@ -9,7 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/acme/platform/build/internal/affectedcmd"
 	"github.com/acme/platform/build/internal/cli"
+	"github.com/acme/platform/build/internal/doctorcmd"
+	"github.com/acme/platform/build/internal/graphcmd"
 	"github.com/acme/platform/build/internal/listcmd"
 )
 
@@ -36,6 +39,10 @@ It works from any folder inside the repository.
 	})
 	root.AddCommand(
 		listcmd.NewCommand(deps),
+		graphcmd.NewCommand(deps),
+		graphcmd.NewWhyCommand(deps),
+		affectedcmd.NewCommand(deps),
+		doctorcmd.NewCommand(deps),
 	)
 	// Areas owned by separate packages, each listed in its own file here.
 	root.AddCommand(runCommands(deps)...)

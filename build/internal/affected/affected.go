@@ -1,0 +1,192 @@
+// Package affected answers "what does this change affect": changed files
+// become owning components, then every transitive dependent. Global inputs
+// are read precisely: a go.mod change affects only importers of the modules
+// whose version changed, a package-lock.json change only the workspaces
+// whose resolved dependencies changed, config/<env>.yaml only what is
+// deployed to that environment.
+package affected
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/acme/platform/build/internal/gitx"
+	"github.com/acme/platform/build/internal/graph"
+	"github.com/acme/platform/build/internal/workspace"
+)
+
+// Options select the two revisions to compare.
+type Options struct {
+	// Base is the revision the change is measured from (required).
+	Base string
+	// Head is the revision with the change; empty means the work tree,
+	// including uncommitted and untracked files.
+	Head string
+}
+
+// Rule names why a changed file reached a component directly.
+type Rule string
+
+// The rules.
+const (
+	RuleOwner   Rule = "owner"        // the file lies in the component's folder
+	RuleGoMod   Rule = "go.mod"       // a module it imports changed version
+	RuleNPMLock Rule = "package-lock" // a package it resolves changed
+	RuleConfig  Rule = "config"       // configuration of an environment it is deployed to
+)
+
+// Reason says how a component was reached.
+type Reason struct {
+	File   string `json:"file"`
+	Rule   Rule   `json:"rule"`
+	Detail string `json:"detail,omitempty"`
+	// Path runs from the directly affected component to this one.
+	Path []string `json:"path"`
+}
+
+// Item is one affected component.
+type Item struct {
+	Name   string     `json:"name"`
+	Kind   graph.Kind `json:"kind"`
+	Dir    string     `json:"dir"`
+	Direct bool       `json:"direct"`
+	Reason Reason     `json:"reason"`
+}
+
+// Result is the answer for one comparison.
+type Result struct {
+	Base     string   `json:"base"`
+	Head     string   `json:"head,omitempty"`
+	Changed  []string `json:"changed"`
+	Affected []Item   `json:"affected"`
+	// Unowned are changed files that no component owns and no rule reads.
+	Unowned []string `json:"unowned"`
+}
+
+// Names returns the affected component names, sorted.
+func (r *Result) Names() []string {
+	out := make([]string, len(r.Affected))
+	for i, it := range r.Affected {
+		out[i] = it.Name
+	}
+	return out
+}
+
+// hit is a component reached directly by a changed file.
+type hit struct {
+	file, detail string
+	rule         Rule
+}
+
+// Compute compares opts.Base with opts.Head in the workspace's git
+// repository and returns the affected components of g.
+func Compute(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, opts Options) (*Result, error) {
+	if opts.Base == "" {
+		return nil, errors.New("a base revision is required (--base)")
+	}
+	repo, err := gitx.Open(ctx, ws.Root)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := repo.Resolve(ctx, opts.Base); err != nil {
+		return nil, err
+	}
+	if opts.Head != "" {
+		if _, err := repo.Resolve(ctx, opts.Head); err != nil {
+			return nil, err
+		}
+	}
+	changed, err := repo.Changed(ctx, opts.Base, opts.Head)
+	if err != nil {
+		return nil, err
+	}
+	return FromFiles(ctx, ws, g, repo, opts, changed)
+}
+
+// FromFiles applies the rules to an already known list of changed files.
+func FromFiles(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, repo *gitx.Repo, opts Options, changed []string) (*Result, error) {
+	res := &Result{Base: opts.Base, Head: opts.Head, Changed: changed, Affected: []Item{}, Unowned: []string{}}
+	direct := map[string]hit{}
+	mark := func(name string, h hit) {
+		if _, ok := direct[name]; !ok {
+			direct[name] = h
+		}
+	}
+	configDir := strings.Trim(ws.Settings.ConfigDir, "/")
+	for _, f := range changed {
+		switch {
+		case f == "go.mod" || f == "go.sum":
+			hits, err := goModRule(ctx, repo, opts, g, f)
+			if err != nil {
+				return nil, err
+			}
+			for name, h := range hits {
+				mark(name, h)
+			}
+			continue
+		case f == "package-lock.json":
+			hits, err := npmLockRule(ctx, repo, opts, g)
+			if err != nil {
+				return nil, err
+			}
+			for name, h := range hits {
+				mark(name, h)
+			}
+			continue
+		case configDir != "" && path.Dir(f) == configDir && path.Ext(f) == ".yaml":
+			env := strings.TrimSuffix(path.Base(f), ".yaml")
+			if env == "base" || ws.ValidEnv(env) {
+				for _, c := range g.Components() {
+					if (env == "base" && c.Kind.Deployable()) || c.DeployedTo(env) {
+						mark(c.Name, hit{file: f, rule: RuleConfig, detail: "environment " + env})
+					}
+				}
+				continue
+			}
+		}
+		if c := g.Owner(f); c != nil {
+			mark(c.Name, hit{file: f, rule: RuleOwner})
+			continue
+		}
+		res.Unowned = append(res.Unowned, f)
+	}
+
+	starts := make([]string, 0, len(direct))
+	for name := range direct {
+		starts = append(starts, name)
+	}
+	for name, reach := range g.DependentsClosure(starts) {
+		c := g.Get(name)
+		h := direct[reach.Via[0]]
+		res.Affected = append(res.Affected, Item{
+			Name: name, Kind: c.Kind, Dir: c.Dir, Direct: len(reach.Via) == 1,
+			Reason: Reason{File: h.file, Rule: h.rule, Detail: h.detail, Path: reach.Via},
+		})
+	}
+	sort.Slice(res.Affected, func(i, j int) bool { return res.Affected[i].Name < res.Affected[j].Name })
+	return res, nil
+}
+
+// Explain renders the reason as one line: the file, the rule and the path.
+func (r Reason) Explain() string {
+	var b strings.Builder
+	b.WriteString(r.File)
+	switch r.Rule {
+	case RuleOwner:
+		b.WriteString(" changed")
+	default:
+		fmt.Fprintf(&b, " changed (%s", r.Rule)
+		if r.Detail != "" {
+			b.WriteString(": " + r.Detail)
+		}
+		b.WriteString(")")
+	}
+	if len(r.Path) > 1 {
+		b.WriteString(" via " + strings.Join(r.Path, " -> "))
+	}
+	return b.String()
+}

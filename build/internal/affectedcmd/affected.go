@@ -1,0 +1,105 @@
+// Package affectedcmd implements `mono affected`: the components a change
+// touches.
+package affectedcmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acme/platform/build/internal/affected"
+	"github.com/acme/platform/build/internal/cli"
+	"github.com/acme/platform/build/internal/gitx"
+)
+
+// Options are the flags of mono affected.
+type Options struct {
+	Base    string
+	Head    string
+	JSON    bool
+	Explain bool
+}
+
+// NewCommand returns the affected command.
+func NewCommand(deps cli.Deps) *cobra.Command {
+	var o Options
+	cmd := &cobra.Command{
+		Use:   "affected --base REF [--head REF]",
+		Short: "List the components a change affects",
+		Long: `List the components affected by the change from --base to --head: the
+components owning the changed files and, transitively, every component that
+depends on them. Without --head the work tree is compared, uncommitted and
+untracked files included.
+
+Global inputs are read precisely:
+  go.mod, go.sum          only importers of modules whose version or checksum
+                          changed (through the module graph for indirect ones)
+  package-lock.json       only workspaces whose resolved packages changed
+  config/base.yaml        every deployable component
+  config/<env>.yaml       the components deployed to that environment
+Changed files that no component owns are listed separately.
+
+The component graph is read from the work tree.`,
+		Example: `  mono affected --base origin/main
+  mono affected --base HEAD~1 --head HEAD --json
+  mono affected --base main --explain`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.Base == "" {
+				return cli.Usagef("--base is required: the revision to compare with, e.g. --base origin/main")
+			}
+			ws, g, err := deps.Graph()
+			if err != nil {
+				return err
+			}
+			res, err := affected.Compute(cmd.Context(), ws, g, affected.Options{Base: o.Base, Head: o.Head})
+			if err != nil {
+				return gitErr(err)
+			}
+			return Print(deps.IO.Out, deps.IO.ErrOut, res, o)
+		},
+	}
+	cmd.Flags().StringVar(&o.Base, "base", "", "revision to compare from (branch, tag or commit)")
+	cmd.Flags().StringVar(&o.Head, "head", "", "revision with the change (default: the work tree)")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON for machines")
+	cmd.Flags().BoolVar(&o.Explain, "explain", false, "say for each component which file reached it and through which path")
+	return cmd
+}
+
+func gitErr(err error) error {
+	if errors.Is(err, gitx.ErrBadRef) || errors.Is(err, gitx.ErrNotRepo) || errors.Is(err, gitx.ErrNoGit) {
+		return cli.Exit(cli.ExitGit, err)
+	}
+	return err
+}
+
+// Print writes the result for people (or as JSON) to w; for people, the
+// files no component owns go to errw so that w stays a plain list.
+func Print(w, errw io.Writer, res *affected.Result, o Options) error {
+	if o.JSON {
+		return cli.WriteJSON(w, res)
+	}
+	if o.Explain {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, it := range res.Affected {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", it.Name, it.Kind, it.Reason.Explain())
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	} else {
+		for _, it := range res.Affected {
+			fmt.Fprintln(w, it.Name)
+		}
+	}
+	if len(res.Unowned) > 0 {
+		fmt.Fprintf(errw, "changed files owned by no component (%d):\n", len(res.Unowned))
+		for _, f := range res.Unowned {
+			fmt.Fprintf(errw, "  %s\n", f)
+		}
+	}
+	return nil
+}

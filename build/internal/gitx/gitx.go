@@ -1,0 +1,136 @@
+// Package gitx runs the few git commands mono needs: which files changed
+// between two revisions and what a file held at a revision.
+package gitx
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// ErrNotRepo means the folder is not inside a git work tree.
+var ErrNotRepo = errors.New("not a git repository")
+
+// ErrBadRef means a revision does not resolve.
+var ErrBadRef = errors.New("bad git revision")
+
+// ErrNoGit means the git program is not installed.
+var ErrNoGit = errors.New("git is not installed (apt-get install git)")
+
+// Repo is a git work tree; paths are relative to Dir, which may be a
+// subfolder of the repository.
+type Repo struct {
+	Dir string
+}
+
+// Open checks that dir is inside a git work tree.
+func Open(ctx context.Context, dir string) (*Repo, error) {
+	if _, err := exec.LookPath("git"); err != nil {
+		return nil, ErrNoGit
+	}
+	r := &Repo{Dir: dir}
+	if _, err := r.git(ctx, "rev-parse", "--is-inside-work-tree"); err != nil {
+		return nil, fmt.Errorf("%w: %s (run git init, or run mono inside a clone)", ErrNotRepo, dir)
+	}
+	return r, nil
+}
+
+// Resolve returns the commit id of rev.
+func (r *Repo) Resolve(ctx context.Context, rev string) (string, error) {
+	if strings.HasPrefix(rev, "-") {
+		return "", fmt.Errorf("%w %q", ErrBadRef, rev)
+	}
+	out, err := r.git(ctx, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
+	if err != nil {
+		return "", fmt.Errorf("%w %q: no such commit, branch or tag (try git fetch, or git log --oneline to pick one)", ErrBadRef, rev)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// Changed returns the files that differ between base and head, sorted and
+// relative to Dir. An empty head compares base with the work tree,
+// including untracked files that are not ignored. Renames count as a
+// deletion and an addition, so both paths are listed.
+func (r *Repo) Changed(ctx context.Context, base, head string) ([]string, error) {
+	args := []string{"diff", "--name-only", "-z", "--no-renames", "--relative", base}
+	if head != "" {
+		args = append(args, head)
+	}
+	out, err := r.git(ctx, append(args, "--")...)
+	if err != nil {
+		return nil, err
+	}
+	set := map[string]bool{}
+	for _, f := range split0(out) {
+		set[f] = true
+	}
+	if head == "" {
+		untracked, err := r.git(ctx, "ls-files", "--others", "--exclude-standard", "-z")
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range split0(untracked) {
+			set[f] = true
+		}
+	}
+	files := make([]string, 0, len(set))
+	for f := range set {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// Read returns the content of file (relative to Dir) at rev, or at the work
+// tree when rev is empty. A file that does not exist there gives
+// os.ErrNotExist.
+func (r *Repo) Read(ctx context.Context, rev, file string) ([]byte, error) {
+	if rev == "" {
+		return os.ReadFile(filepath.Join(r.Dir, filepath.FromSlash(file)))
+	}
+	out, err := r.git(ctx, "show", rev+":./"+file)
+	if err != nil {
+		if strings.Contains(err.Error(), "does not exist") || strings.Contains(err.Error(), "exists on disk, but not in") {
+			return nil, fmt.Errorf("%s at %s: %w", file, rev, os.ErrNotExist)
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// Output runs a git command in Dir and returns its standard output.
+func (r *Repo) Output(ctx context.Context, args ...string) ([]byte, error) {
+	return r.git(ctx, args...)
+}
+
+func (r *Repo) git(ctx context.Context, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = r.Dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return nil, fmt.Errorf("git %s: %s", strings.Join(args, " "), msg)
+	}
+	return out, nil
+}
+
+func split0(b []byte) []string {
+	var out []string
+	for _, f := range bytes.Split(b, []byte{0}) {
+		if len(f) > 0 {
+			out = append(out, string(f))
+		}
+	}
+	return out
+}
