@@ -112,7 +112,9 @@ func FromFiles(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, rep
 	res := &Result{Base: opts.Base, Head: opts.Head, Changed: changed, Affected: []Item{}, Unowned: []string{}}
 	direct := map[string]hit{}
 	mark := func(name string, h hit) {
-		if _, ok := direct[name]; !ok {
+		// The first reason wins, except that a reason that travels to
+		// dependents beats a configuration one.
+		if prev, ok := direct[name]; !ok || prev.rule == RuleConfig && h.rule != RuleConfig {
 			direct[name] = h
 		}
 	}
@@ -155,11 +157,21 @@ func FromFiles(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, rep
 		res.Unowned = append(res.Unowned, f)
 	}
 
+	// Configuration is read at run time, so a config change reaches the
+	// deployables themselves but does not travel to their dependents.
 	starts := make([]string, 0, len(direct))
-	for name := range direct {
-		starts = append(starts, name)
+	for name, h := range direct {
+		if h.rule != RuleConfig {
+			starts = append(starts, name)
+		}
 	}
-	for name, reach := range g.DependentsClosure(starts) {
+	reached := g.DependentsClosure(starts)
+	for name := range direct {
+		if _, ok := reached[name]; !ok {
+			reached[name] = graph.Reach{Via: []string{name}}
+		}
+	}
+	for name, reach := range reached {
 		c := g.Get(name)
 		h := direct[reach.Via[0]]
 		res.Affected = append(res.Affected, Item{

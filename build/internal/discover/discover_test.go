@@ -1,0 +1,155 @@
+package discover_test
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/acme/platform/build/internal/discover"
+	"github.com/acme/platform/build/internal/fixture"
+	"github.com/acme/platform/build/internal/graph"
+	"github.com/acme/platform/build/internal/workspace"
+)
+
+type row struct {
+	Name, Kind, Dir string
+	Depends         []string
+	Modules         []string
+}
+
+func discoverFiles(t *testing.T, files map[string]string) (*graph.Graph, error) {
+	t.Helper()
+	dir := t.TempDir()
+	fixture.Write(t, dir, files)
+	ws, err := workspace.Load(dir)
+	if err != nil {
+		t.Fatalf("load workspace: %v", err)
+	}
+	return discover.Discover(ws)
+}
+
+func TestDiscoverPolyglot(t *testing.T) {
+	t.Parallel()
+	g, err := discoverFiles(t, fixture.Polyglot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []row
+	for _, c := range g.Components() {
+		got = append(got, row{c.Name, string(c.Kind), c.Dir, c.Depends, c.Modules})
+	}
+	want := []row{
+		{"@shop/app", "node-app", "web/app", []string{"@shop/ui"}, nil},
+		{"@shop/ui", "node-app", "web/ui", nil, nil},
+		{"a", "go-lib", "libs/a", []string{"b"}, []string{"github.com/google/go-cmp"}},
+		{"api", "go-service", "services/api", []string{"a"}, []string{"golang.org/x/mod"}},
+		{"b", "go-lib", "libs/b", nil, nil},
+		{"dags", "python-dags", "dags", []string{"job"}, nil},
+		{"infra-dev", "terraform-stack", "infrastructure/envs/dev", []string{"tfmod-network"}, nil},
+		{"job", "go-job", "scripts/job", []string{"b"}, nil},
+		{"program", "helm-chart", "deploy/charts/program", nil, nil},
+		{"sales", "python-app", "dash/sales", nil, nil},
+		{"tfmod-network", "terraform-module", "infrastructure/modules/network", nil, nil},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("components (-want +got):\n%s", diff)
+	}
+	if envs := g.Get("infra-dev").Deploy.Envs; !cmp.Equal(envs, []string{"dev"}) {
+		t.Errorf("infra-dev envs = %v, want [dev]", envs)
+	}
+	if owners := g.Get("dags").Owners; !cmp.Equal(owners, []string{"data"}) {
+		t.Errorf("dags owners = %v", owners)
+	}
+}
+
+func TestDiscoverErrors(t *testing.T) {
+	t.Parallel()
+	base := func(extra map[string]string) map[string]string {
+		files := map[string]string{
+			"mono.yaml":       "project: acme\n",
+			"go.mod":          "module example.com/x\n\ngo 1.26\n",
+			"libs/a/a.go":     "package a\n",
+			"services/s/s.go": "package main\n\nimport _ \"example.com/x/libs/a\"\n",
+		}
+		for k, v := range extra {
+			files[k] = v
+		}
+		return files
+	}
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  []string // substrings of the error
+	}{
+		{"unknown key with suggestion", base(map[string]string{"libs/a/component.yaml": "name: a\nowners: [x]\ndepend: [s]\n"}),
+			[]string{"libs/a/component.yaml:3", `unknown key "depend"`, `did you mean "depends"`}},
+		{"unknown kind", base(map[string]string{"tools/x/component.yaml": "name: x\nkind: go-servce\n"}),
+			[]string{"tools/x/component.yaml:2", `unknown kind "go-servce"`}},
+		{"kind required where nothing is discovered", base(map[string]string{"tools/x/component.yaml": "owners: [a]\n"}),
+			[]string{"tools/x/component.yaml:1", "kind is required"}},
+		{"wrong type", base(map[string]string{"libs/a/component.yaml": "owners: 3\n"}),
+			[]string{"libs/a/component.yaml:1", "cannot unmarshal"}},
+		{"malformed yaml", base(map[string]string{"libs/a/component.yaml": "name: a\n  owners: [x\n"}),
+			[]string{"libs/a/component.yaml:", "malformed YAML"}},
+		{"unknown dependency suggests", base(map[string]string{"libs/a/component.yaml": "depends: [ordres]\n", "services/orders/main.go": "package main\n"}),
+			[]string{"libs/a/component.yaml", `depends on "ordres"`, `did you mean "orders"`}},
+		{"cycle names the cycle", base(map[string]string{"libs/a/component.yaml": "depends: [s]\n"}),
+			[]string{"dependency cycle: ", "a -> s -> a"}},
+		{"bad env in deploy", base(map[string]string{"services/s/component.yaml": "deploy:\n  envs: [qa]\n"}),
+			[]string{"services/s/component.yaml:1", `unknown environment "qa"`}},
+		{"task without command", base(map[string]string{"services/s/component.yaml": "tasks:\n  build:\n    outputs: [x]\n"}),
+			[]string{"services/s/component.yaml:1", "tasks.build.command is required"}},
+		{"duplicate names", base(map[string]string{"services/a/a.go": "package main\n"}),
+			[]string{`component name "a" is used by both`, "set a distinct name"}},
+		{"malformed package.json", base(map[string]string{"package.json": `{"workspaces": ["web/*"]}`, "web/x/package.json": "{\n  \"name\": 3\n}"}),
+			[]string{"web/x/package.json: line 2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := discoverFiles(t, tt.files)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestDiscoverCycleError(t *testing.T) {
+	t.Parallel()
+	_, err := discoverFiles(t, map[string]string{
+		"mono.yaml":   "project: acme\n",
+		"go.mod":      "module example.com/x\n\ngo 1.26\n",
+		"libs/a/a.go": "package a\n\nimport _ \"example.com/x/libs/b\"\n",
+		"libs/b/b.go": "package b\n\nimport _ \"example.com/x/libs/c\"\n",
+		"libs/c/c.go": "package c\n\nimport _ \"example.com/x/libs/a\"\n",
+	})
+	var ce *graph.CycleError
+	if !errors.As(err, &ce) {
+		t.Fatalf("err = %v, want a CycleError", err)
+	}
+	if diff := cmp.Diff([]string{"a", "b", "c", "a"}, ce.Cycle); diff != "" {
+		t.Errorf("cycle (-want +got):\n%s", diff)
+	}
+}
+
+func TestFindRootFromSubfolder(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fixture.Write(t, dir, map[string]string{"mono.yaml": "", "libs/a/deep/x.go": "package deep\n"})
+	got, err := workspace.FindRoot(filepath.Join(dir, "libs", "a", "deep"))
+	if err != nil || got != dir {
+		t.Fatalf("FindRoot = %q, %v; want %q", got, err, dir)
+	}
+	if _, err := workspace.FindRoot(t.TempDir()); !errors.Is(err, workspace.ErrNoRoot) {
+		t.Fatalf("FindRoot outside = %v, want ErrNoRoot", err)
+	}
+}

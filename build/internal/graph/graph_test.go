@@ -1,0 +1,168 @@
+package graph_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/acme/platform/build/internal/graph"
+)
+
+// diamond: app -> api -> {db, cache}; db -> core; cache -> core; tool alone.
+func diamond(t *testing.T) *graph.Graph {
+	t.Helper()
+	g, err := graph.New([]*graph.Component{
+		{Name: "app", Kind: graph.NodeApp, Dir: "web/app", Depends: []string{"api"}},
+		{Name: "api", Kind: graph.GoService, Dir: "services/api", Depends: []string{"db", "cache"}},
+		{Name: "db", Kind: graph.GoLib, Dir: "libs/db", Depends: []string{"core"}},
+		{Name: "cache", Kind: graph.GoLib, Dir: "libs/cache", Depends: []string{"core"}},
+		{Name: "core", Kind: graph.GoLib, Dir: "libs/core"},
+		{Name: "dbtest", Kind: graph.GoLib, Dir: "libs/db/dbtest", Depends: []string{"db"}},
+		{Name: "tool", Kind: graph.GoTool, Dir: "build"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func TestOrderPutsDependenciesFirst(t *testing.T) {
+	t.Parallel()
+	g := diamond(t)
+	tests := []struct {
+		start []string
+		want  []string
+	}{
+		{[]string{"app"}, []string{"core", "cache", "db", "api", "app"}},
+		{[]string{"db"}, []string{"core", "db"}},
+		{[]string{"tool", "cache"}, []string{"core", "cache", "tool"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.start, ","), func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, g.Order(tt.start)); diff != "" {
+				t.Errorf("Order (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDependentsClosureAndPath(t *testing.T) {
+	t.Parallel()
+	g := diamond(t)
+	got := map[string][]string{}
+	for n, r := range g.DependentsClosure([]string{"core"}) {
+		got[n] = r.Via
+	}
+	want := map[string][]string{
+		"core":   {"core"},
+		"db":     {"core", "db"},
+		"cache":  {"core", "cache"},
+		"api":    {"core", "cache", "api"},
+		"app":    {"core", "cache", "api", "app"},
+		"dbtest": {"core", "db", "dbtest"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("closure (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"app", "api", "cache", "core"}, g.Path("app", "core")); diff != "" {
+		t.Errorf("Path (-want +got):\n%s", diff)
+	}
+	if p := g.Path("core", "app"); p != nil {
+		t.Errorf("Path(core, app) = %v, want nil", p)
+	}
+	if diff := cmp.Diff([]string{"api", "cache", "core", "db"}, g.Deps("app")); diff != "" {
+		t.Errorf("Deps (-want +got):\n%s", diff)
+	}
+}
+
+func TestOwnerPicksDeepestFolder(t *testing.T) {
+	t.Parallel()
+	g := diamond(t)
+	tests := map[string]string{
+		"libs/db/pool.go":          "db",
+		"libs/db/dbtest/pg.go":     "dbtest",
+		"libs/db/dbtest/x/y.go":    "dbtest",
+		"libs/dbx/file.go":         "",
+		"Makefile":                 "",
+		"build/internal/app/a.go":  "tool",
+		"web/app/src/index.tsx":    "app",
+		"services/api/openapi.yml": "api",
+	}
+	for file, want := range tests {
+		t.Run(file, func(t *testing.T) {
+			t.Parallel()
+			got := ""
+			if c := g.Owner(file); c != nil {
+				got = c.Name
+			}
+			if got != want {
+				t.Errorf("Owner(%s) = %q, want %q", file, got, want)
+			}
+		})
+	}
+}
+
+func TestNewRejectsBadGraphs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		comps []*graph.Component
+		want  string
+	}{
+		{"cycle", []*graph.Component{
+			{Name: "a", Dir: "a", Depends: []string{"b"}},
+			{Name: "b", Dir: "b", Depends: []string{"c"}},
+			{Name: "c", Dir: "c", Depends: []string{"a"}},
+		}, "dependency cycle: a -> b -> c -> a"},
+		{"self cycle", []*graph.Component{{Name: "a", Dir: "a", Depends: []string{"a"}}}, "dependency cycle: a -> a"},
+		{"unknown dep", []*graph.Component{
+			{Name: "orders", Dir: "o"}, {Name: "x", Dir: "x", Depends: []string{"ordrs"}},
+		}, `depends on "ordrs": unknown component (did you mean "orders"?)`},
+		{"duplicate name", []*graph.Component{{Name: "a", Dir: "x"}, {Name: "a", Dir: "y"}}, `component name "a" is used by both x and y`},
+		{"shared folder", []*graph.Component{{Name: "a", Dir: "x"}, {Name: "b", Dir: "x"}}, "share the folder x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := graph.New(tt.comps)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLookupSuggests(t *testing.T) {
+	t.Parallel()
+	g := diamond(t)
+	_, err := g.Lookup("cahce")
+	if !errors.Is(err, graph.ErrUnknown) || !strings.Contains(err.Error(), `did you mean "cache"`) {
+		t.Fatalf("Lookup err = %v", err)
+	}
+	if _, err := g.Lookup("zzzzzzzzzz"); err == nil || strings.Contains(err.Error(), "did you mean") {
+		t.Fatalf("Lookup of nonsense = %v, want no suggestion", err)
+	}
+}
+
+func TestDeployedTo(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		c    graph.Component
+		env  string
+		want bool
+	}{
+		{graph.Component{Kind: graph.GoService}, "dev", true},
+		{graph.Component{Kind: graph.GoService, Deploy: graph.Deploy{Envs: []string{"prod"}}}, "dev", false},
+		{graph.Component{Kind: graph.GoService, Deploy: graph.Deploy{Envs: []string{"prod"}}}, "prod", true},
+		{graph.Component{Kind: graph.GoLib}, "dev", false},
+		{graph.Component{Kind: graph.TerraformStack}, "dev", false},
+	}
+	for _, tt := range tests {
+		if got := tt.c.DeployedTo(tt.env); got != tt.want {
+			t.Errorf("%s %v DeployedTo(%s) = %v, want %v", tt.c.Kind, tt.c.Deploy.Envs, tt.env, got, tt.want)
+		}
+	}
+}
