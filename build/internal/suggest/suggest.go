@@ -9,17 +9,28 @@ import (
 )
 
 // Closest returns the candidate nearest to name by edit distance, or "" when
-// none is near enough to be a plausible typo.
+// none is near enough to be a plausible typo. Among equally near candidates
+// the one closest in length wins, so "jbo" suggests "job" rather than "b".
 func Closest(name string, candidates []string) string {
-	best, bestDist := "", len(name)/2+2
+	best, bestDist, bestLen := "", len(name)/2+2, 0
+	lower := strings.ToLower(name)
 	for _, c := range candidates {
-		d := levenshtein.ComputeDistance(strings.ToLower(name), strings.ToLower(c))
-		if strings.Contains(c, name) && len(name) >= 3 {
+		lc := strings.ToLower(c)
+		d := levenshtein.ComputeDistance(lower, lc)
+		if len(name) >= 3 && strings.Contains(lc, lower) {
 			d = min(d, 1)
 		}
-		if d < bestDist {
-			best, bestDist = c, d
+		dl := abs(len(c) - len(name))
+		if d < bestDist || d == bestDist && best != "" && dl < bestLen {
+			best, bestDist, bestLen = c, d, dl
 		}
 	}
 	return best
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
