@@ -1,0 +1,107 @@
+package suite
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/acme/platform/bench/internal/harness"
+	"github.com/acme/platform/bench/internal/synth"
+)
+
+// answer is one tool's affected set and how it compares with the
+// generator's, which is computed from the graph it drew.
+type answer struct {
+	series *harness.Series
+	set    []string
+}
+
+// affected times the three tools on one repository and checks that each
+// returns the generator's affected set. ok is false on a mismatch or a
+// missed target.
+func (b *bench) affected(ctx context.Context, repo *synth.Repo) ([]harness.Row, bool, error) {
+	size := len(repo.Graph.Deps)
+	want := repo.Graph.Affected(repo.Changed)
+	nxCache := filepath.Join(repo.Dir, ".nx")
+	cmds := []struct {
+		cmd   harness.Command
+		parse func([]byte) ([]string, error)
+	}{
+		{harness.Command{Tool: "mono", Path: b.mono, Args: []string{"affected", "--base", "HEAD^1", "--json"}}, harness.ParseMono},
+		{harness.Command{Tool: "turbo", Path: b.tools.turbo, Args: []string{"run", "build", "--dry-run=json", "--filter=...[HEAD^1]"}}, harness.ParseTurboDryRun},
+		// nx keeps a project graph and file hashes in .nx/workspace-data;
+		// the measured nx starts without them, like mono and turbo, which
+		// keep nothing between runs.
+		{harness.Command{Tool: "nx", Path: filepath.Join(repo.Dir, "node_modules", ".bin", "nx"),
+			Args:   []string{"show", "projects", "--affected", "--base=HEAD^1", "--json"},
+			Env:    []string{"NX_CACHE_PROJECT_GRAPH=false"},
+			Before: func() error { return os.RemoveAll(nxCache) }}, harness.ParseNx},
+		// For information: nx with its workspace data kept from the run
+		// before, as a developer's second run would find it.
+		{harness.Command{Tool: "nx (warm)", Path: filepath.Join(repo.Dir, "node_modules", ".bin", "nx"),
+			Args: []string{"show", "projects", "--affected", "--base=HEAD^1", "--json"}}, harness.ParseNx},
+	}
+	answers := map[string]*answer{}
+	var order []string
+	for _, c := range cmds {
+		c.cmd.Dir = repo.Dir
+		c.cmd.Env = append(slices.Clone(env), c.cmd.Env...)
+		b.log.Info("timing", "size", size, "tool", c.cmd.Tool)
+		a := &answer{}
+		check := func(out harness.Output) error {
+			set, err := c.parse(out.Stdout)
+			if err != nil {
+				return err
+			}
+			if a.set != nil && !slices.Equal(a.set, set) {
+				return fmt.Errorf("answer changed between runs: %d then %d packages", len(a.set), len(set))
+			}
+			a.set = set
+			return nil
+		}
+		s, err := b.run.Repeat(ctx, c.cmd, b.cfg.Warmup, b.cfg.Runs, check)
+		if err != nil {
+			return nil, false, err
+		}
+		a.series = s
+		answers[c.cmd.Tool] = a
+		order = append(order, c.cmd.Tool)
+	}
+
+	ok := true
+	var rows []harness.Row
+	var peers []*harness.Series
+	for _, tool := range order {
+		if tool != "mono" {
+			peers = append(peers, answers[tool].series)
+		}
+	}
+	for _, tool := range order {
+		a := answers[tool]
+		row := harness.Row{Case: "affected", Size: size, Tool: tool, Series: a.series}
+		missing, extra := harness.Diff(want, a.set)
+		if len(missing)+len(extra) == 0 {
+			row.Set = fmt.Sprintf("%d, same", len(a.set))
+		} else {
+			ok = false
+			row.Set = fmt.Sprintf("%d, DIFFERS", len(a.set))
+			b.log.Error("affected set differs from the generator's", "size", size, "tool", tool,
+				"want", len(want), "got", len(a.set), "missing", strings.Join(missing, " "), "extra", strings.Join(extra, " "))
+		}
+		if tool == "mono" {
+			target := 0.0
+			if size == b.cfg.TargetSize {
+				target = b.cfg.Target
+			}
+			row.Ratio, row.Target, row.Result = harness.Compare(a.series, peers).Verdict(target)
+			if row.Result == "FAIL" {
+				ok = false
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, ok, nil
+}

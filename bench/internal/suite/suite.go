@@ -1,0 +1,245 @@
+// Package suite is the benchmark of mono against its peers: it builds
+// mono, generates the synthetic repositories, runs the affected case at
+// every size and the cached no-op build case, checks that the tools agree
+// and prints the table.
+package suite
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/acme/platform/bench/internal/harness"
+	"github.com/acme/platform/bench/internal/synth"
+)
+
+// Config says what to run.
+type Config struct {
+	// Source is the root of the module that holds build/cmd/mono.
+	Source string
+	// Tools is the node_modules folder with turbo and nx (bench/tools).
+	Tools string
+	// Work is the folder for the mono binary and the repositories; empty
+	// means a new temporary folder, removed at the end unless Keep.
+	Work string
+	Keep bool
+	// Sizes are the repository sizes of the affected case.
+	Sizes []int
+	Seed  uint64
+	// Runs are the timed runs per tool; Warmup the untimed ones before.
+	Runs, Warmup int
+	// CachedSize is the size of the cached no-op case; 0 skips it.
+	CachedSize int
+	// TargetSize is the size at which the affected target applies.
+	TargetSize int
+	// Target is the highest passing ratio of mono to the fastest peer.
+	Target float64
+}
+
+// ErrFailed means the benchmark ran but the tools disagreed or mono
+// missed a target; the table says which.
+var ErrFailed = errors.New("benchmark failed")
+
+// env is added to every measured command: no telemetry, no daemon, no
+// cloud, no update checks, no colour.
+var env = []string{
+	"TURBO_TELEMETRY_DISABLED=1", "DO_NOT_TRACK=1", "TURBO_NO_UPDATE_NOTIFIER=1",
+	"NX_DAEMON=false", "NX_NO_CLOUD=true", "NX_TUI=false", "NX_SKIP_NX_CACHE=true",
+	"NO_COLOR=1", "FORCE_COLOR=0",
+}
+
+// Run runs the benchmark and writes the report to w; progress goes to log.
+func Run(ctx context.Context, cfg Config, w io.Writer, log *slog.Logger) error {
+	runner, err := harness.NewRunner()
+	if err != nil {
+		return err
+	}
+	work := cfg.Work
+	if work == "" {
+		dir, err := os.MkdirTemp("", "mono-bench-")
+		if err != nil {
+			return err
+		}
+		work = dir
+		if !cfg.Keep {
+			defer os.RemoveAll(work)
+		}
+	}
+	tools, err := findTools(cfg.Tools)
+	if err != nil {
+		return err
+	}
+	npmVersion, err := output(ctx, "", "npm", "--version")
+	if err != nil {
+		return fmt.Errorf("npm version: %w", err)
+	}
+	monoBin := filepath.Join(work, "mono")
+	log.Info("building mono", "out", monoBin)
+	if _, err := output(ctx, cfg.Source, "go", "build", "-o", monoBin, "./build/cmd/mono"); err != nil {
+		return fmt.Errorf("build mono: %w", err)
+	}
+	b := &bench{cfg: cfg, tools: tools, mono: monoBin, log: log, run: runner}
+	b.header(ctx, w, npmVersion)
+
+	failed := false
+	var rows []harness.Row
+	repos := map[int]*synth.Repo{}
+	for _, size := range cfg.Sizes {
+		repo, err := b.generate(filepath.Join(work, fmt.Sprintf("repo-%d", size)), size, npmVersion)
+		if err != nil {
+			return err
+		}
+		repos[size] = repo
+		r, ok, err := b.affected(ctx, repo)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+		failed = failed || !ok
+	}
+	if cfg.CachedSize > 0 {
+		repo := repos[cfg.CachedSize]
+		if repo == nil {
+			repo, err = b.generate(filepath.Join(work, fmt.Sprintf("repo-%d", cfg.CachedSize)), cfg.CachedSize, npmVersion)
+			if err != nil {
+				return err
+			}
+		}
+		r, ok, err := b.cached(ctx, repo)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+		failed = failed || !ok
+	}
+	fmt.Fprintln(w)
+	if err := harness.WriteTable(w, rows); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nload average at the end: %s\n", loadavg())
+	if cfg.Keep {
+		fmt.Fprintf(w, "work folder kept: %s\n", work)
+	}
+	if failed {
+		return ErrFailed
+	}
+	return nil
+}
+
+// toolPaths are the peers' programs.
+type toolPaths struct {
+	// turbo is the native binary of the platform package, called directly:
+	// the node shim in turbo/bin would add a node start to every run.
+	turbo string
+	// modules is the node_modules folder linked into each repository so
+	// that nx resolves from the workspace root.
+	modules                 string
+	turboVersion, nxVersion string
+}
+
+type bench struct {
+	cfg   Config
+	tools toolPaths
+	mono  string
+	log   *slog.Logger
+	run   *harness.Runner
+}
+
+func findTools(modules string) (toolPaths, error) {
+	abs, err := filepath.Abs(modules)
+	if err != nil {
+		return toolPaths{}, err
+	}
+	t := toolPaths{modules: abs}
+	matches, _ := filepath.Glob(filepath.Join(abs, "@turbo", "*", "bin", "turbo"))
+	if len(matches) != 1 {
+		return t, fmt.Errorf("turbo's platform binary: want one %s, found %d (run npm ci in bench/tools)", filepath.Join(abs, "@turbo/*/bin/turbo"), len(matches))
+	}
+	t.turbo = matches[0]
+	if _, err := os.Stat(filepath.Join(abs, ".bin", "nx")); err != nil {
+		return t, fmt.Errorf("nx: %w (run npm ci in bench/tools)", err)
+	}
+	t.turboVersion = pkgVersion(filepath.Join(abs, "turbo", "package.json"))
+	t.nxVersion = pkgVersion(filepath.Join(abs, "nx", "package.json"))
+	return t, nil
+}
+
+// header prints when, where and with what the numbers were taken.
+func (b *bench) header(ctx context.Context, w io.Writer, npmVersion string) {
+	node, _ := output(ctx, "", "node", "--version")
+	rev, _ := output(ctx, b.cfg.Source, "git", "rev-parse", "--short", "HEAD")
+	host, _ := os.Hostname()
+	fmt.Fprintf(w, "mono bench  %s  host %s  %d cores  load average %s\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, runtime.NumCPU(), loadavg())
+	fmt.Fprintf(w, "mono %s (%s)  turbo %s  nx %s  node %s  npm %s  %s\n",
+		rev, runtime.Version(), b.tools.turboVersion, b.tools.nxVersion, node, npmVersion, gitVersion(ctx))
+	fmt.Fprintf(w, "runs %d (after %d warm-up), seed %d\n", b.cfg.Runs, b.cfg.Warmup, b.cfg.Seed)
+}
+
+// generate writes one synthetic repository and links the tools into it.
+func (b *bench) generate(dir string, size int, npmVersion string) (*synth.Repo, error) {
+	b.log.Info("generating", "size", size, "dir", dir)
+	repo, err := synth.Generate(dir, synth.Options{Size: size, Seed: b.cfg.Seed, NPMVersion: npmVersion})
+	if err != nil {
+		return nil, fmt.Errorf("generate %d: %w", size, err)
+	}
+	// node_modules is git-ignored in the generated repository: a link to
+	// bench/tools/node_modules makes nx (and turbo's local-install check)
+	// resolve from the workspace root without an npm install per size.
+	if err := os.Symlink(b.tools.modules, filepath.Join(dir, "node_modules")); err != nil {
+		return nil, err
+	}
+	b.log.Info("generated", "size", size, "changed", synth.Name(repo.Changed), "affected", len(repo.Graph.Affected(repo.Changed)))
+	return repo, nil
+}
+
+func output(ctx context.Context, dir, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+func gitVersion(ctx context.Context) string {
+	v, _ := output(ctx, "", "git", "--version")
+	return v
+}
+
+func loadavg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// pkgVersion reads the version field of a package.json; "?" if unreadable.
+func pkgVersion(file string) string {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "?"
+	}
+	var v struct {
+		Version string `json:"version"`
+	}
+	if json.Unmarshal(data, &v) != nil || v.Version == "" {
+		return "?"
+	}
+	return v.Version
+}
