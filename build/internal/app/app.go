@@ -11,6 +11,7 @@ import (
 
 	"github.com/acme/platform/build/internal/affectedcmd"
 	"github.com/acme/platform/build/internal/cli"
+	"github.com/acme/platform/build/internal/devcmd"
 	"github.com/acme/platform/build/internal/doctorcmd"
 	"github.com/acme/platform/build/internal/graphcmd"
 	"github.com/acme/platform/build/internal/listcmd"
@@ -43,6 +44,7 @@ It works from any folder inside the repository.
 		graphcmd.NewWhyCommand(deps),
 		affectedcmd.NewCommand(deps),
 		doctorcmd.NewCommand(deps),
+		devcmd.NewCommand(deps),
 	)
 	// Areas owned by separate packages, each listed in its own file here.
 	root.AddCommand(runCommands(deps)...)
