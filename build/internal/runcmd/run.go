@@ -1,0 +1,335 @@
+// Package runcmd implements `mono run`: run one target (lint, test, build,
+// or any task a component declares) over the components of the repository
+// in dependency order, in parallel, taking results from the cache when the
+// inputs of a task hash to a stored success.
+package runcmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acme/platform/build/internal/affected"
+	"github.com/acme/platform/build/internal/cache"
+	"github.com/acme/platform/build/internal/cli"
+	"github.com/acme/platform/build/internal/gitx"
+	"github.com/acme/platform/build/internal/graph"
+	"github.com/acme/platform/build/internal/suggest"
+	"github.com/acme/platform/build/internal/task"
+	"github.com/acme/platform/build/internal/workspace"
+)
+
+// Options are the arguments and flags of mono run.
+type Options struct {
+	Target     string
+	Components []string
+	Affected   bool
+	Base       string
+	Head       string
+	Parallel   int
+	DryRun     bool
+	Explain    bool
+	Continue   bool
+	JSON       bool
+	Verbose    bool
+	Force      bool
+	WithDeps   bool
+}
+
+// NewCommand returns the run command.
+func NewCommand(deps cli.Deps) *cobra.Command {
+	o := Options{Parallel: runtime.GOMAXPROCS(0)}
+	cmd := &cobra.Command{
+		Use:   "run TARGET [COMPONENT...]",
+		Short: "Run a target (lint, test, build, ...) over components, cached and in parallel",
+		Long: `Run the task TARGET of the named components (all components when none is
+named, the affected ones with --affected) in dependency order: a component's
+task starts after the same target of the components it depends on.
+
+A task whose inputs (files, command, declared env vars and tool versions, Go
+module versions, the hashes of its dependencies) match a stored success is
+not run: its outputs are restored and its log replayed from the cache
+(` + "`.mono/cache`" + `, bounded by cache.maxSizeMB in mono.yaml).
+
+Default tasks per kind (override per kind in mono.yaml tasks:, per component
+in component.yaml tasks:):
+  go-*            lint: go vet ./...   test: go test ./...
+                  build: go build ./... (go-lib), go build -o $MONO_OUT/<name> .
+  node-app        every package.json script; build outputs dist/**
+  terraform-*     lint: terraform fmt -check -recursive
+  python-*        test: python3 -m pytest -q (when tests exist)
+
+Exit codes: 0 all tasks succeeded, 1 a task failed or the run was
+interrupted, 2 unknown target, component or flag. See docs/mono-run.md.`,
+		Example: `  mono run test
+  mono run build orders-api pricing --parallel 4
+  mono run test --affected --base origin/main
+  mono run build --dry-run --explain
+  mono run lint --continue --json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Target, o.Components = args[0], args[1:]
+			return Run(cmd.Context(), deps, o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.Affected, "affected", false, "run only components affected by the change from --base (see mono affected)")
+	f.StringVar(&o.Base, "base", "", "with --affected: revision to compare from")
+	f.StringVar(&o.Head, "head", "", "with --affected: revision with the change (default: the work tree)")
+	f.IntVarP(&o.Parallel, "parallel", "p", o.Parallel, "tasks run at the same time")
+	f.BoolVar(&o.DryRun, "dry-run", false, "list the tasks in order with their key and cache status; run nothing")
+	f.BoolVar(&o.Explain, "explain", false, "say for each cache miss which inputs changed since the last run")
+	f.BoolVar(&o.Continue, "continue", false, "after a failure, keep running tasks that do not depend on it")
+	f.BoolVar(&o.JSON, "json", false, "print a JSON summary for machines (progress goes to stderr)")
+	f.BoolVarP(&o.Verbose, "verbose", "v", false, "print every task's log, cached ones replayed")
+	f.BoolVar(&o.Force, "force", false, "run every task even when cached (results are still stored)")
+	f.BoolVar(&o.WithDeps, "with-deps", false, "also run the target of the named components' dependencies")
+	return cmd
+}
+
+// Run runs mono run with the given options.
+func Run(ctx context.Context, deps cli.Deps, o Options) error {
+	if o.Parallel < 1 {
+		return cli.Usagef("--parallel must be at least 1")
+	}
+	if o.Affected && o.Base == "" {
+		return cli.Usagef("--affected needs --base: the revision to compare with, e.g. --base origin/main")
+	}
+	if !o.Affected && (o.Base != "" || o.Head != "") {
+		return cli.Usagef("--base and --head only apply with --affected")
+	}
+	ws, g, err := deps.Graph()
+	if err != nil {
+		return err
+	}
+	r, err := newRunner(ws, g, deps, o)
+	if err != nil {
+		return err
+	}
+	return r.run(ctx)
+}
+
+// runner holds one run's collaborators.
+type runner struct {
+	ws        *workspace.Workspace
+	g         *graph.Graph
+	deps      cli.Deps
+	o         Options
+	store     cache.Store
+	hasher    *task.FileHasher
+	tools     *task.Tools
+	resolver  *task.Resolver
+	manifests *task.Manifests
+	outDir    string
+	start     time.Time
+}
+
+// CacheDir returns the absolute cache folder of ws.
+func CacheDir(ws *workspace.Workspace) string {
+	dir := ws.Settings.Cache.Dir
+	if dir == "" {
+		dir = workspace.Defaults().Cache.Dir
+	}
+	if filepath.IsAbs(dir) {
+		return dir
+	}
+	return ws.Path(dir)
+}
+
+func newRunner(ws *workspace.Workspace, g *graph.Graph, deps cli.Deps, o Options) (*runner, error) {
+	dir := CacheDir(ws)
+	store, err := cache.NewLocal(filepath.Join(dir, "entries"), ws.Settings.Cache.MaxSizeMB<<20)
+	if err != nil {
+		return nil, err
+	}
+	return &runner{
+		ws: ws, g: g, deps: deps, o: o, store: store,
+		hasher:    task.NewFileHasher(ws.Root, filepath.Join(dir, "filehashes")),
+		tools:     task.NewTools(filepath.Join(dir, "tools.json"), deps.Getenv),
+		resolver:  task.NewResolver(ws),
+		manifests: task.NewManifests(filepath.Join(dir, "manifests")),
+		outDir:    ws.Path(".mono/out"),
+		start:     time.Now(),
+	}, nil
+}
+
+// selectNames returns the components the run starts from.
+func (r *runner) selectNames(ctx context.Context) ([]string, error) {
+	names := r.g.Names()
+	if len(r.o.Components) > 0 {
+		names = nil
+		for _, n := range r.o.Components {
+			c, err := r.g.Lookup(n)
+			if err != nil {
+				return nil, cli.Exit(cli.ExitUsage, err)
+			}
+			names = append(names, c.Name)
+		}
+	}
+	if r.o.Affected {
+		res, err := affected.Compute(ctx, r.ws, r.g, affected.Options{Base: r.o.Base, Head: r.o.Head})
+		if err != nil {
+			if errors.Is(err, gitx.ErrBadRef) || errors.Is(err, gitx.ErrNotRepo) || errors.Is(err, gitx.ErrNoGit) {
+				return nil, cli.Exit(cli.ExitGit, err)
+			}
+			return nil, err
+		}
+		set := map[string]bool{}
+		for _, n := range res.Names() {
+			set[n] = true
+		}
+		var out []string
+		for _, n := range names {
+			if set[n] {
+				out = append(out, n)
+			}
+		}
+		names = out
+	}
+	if r.o.WithDeps {
+		names = r.g.Order(names)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// node is one task of the run.
+type node struct {
+	idx        int
+	comp       *graph.Component
+	task       graph.Task
+	m          *task.Manifest
+	deps       []*node
+	dependents []*node
+	pending    int
+
+	// result
+	done     bool
+	status   string // ok, cached, failed, skipped
+	reason   string
+	cache    string // hit, miss, off
+	dur      time.Duration
+	saved    time.Duration // the original duration of a cached result
+	exitCode int
+	log      []byte
+	changes  []task.Change
+	warn     string
+}
+
+func (n *node) name() string { return n.comp.Name + ":" + n.m.Target }
+
+// Statuses of a task.
+const (
+	statusOK      = "ok"
+	statusCached  = "cached"
+	statusFailed  = "failed"
+	statusSkipped = "skipped"
+)
+
+// plan resolves the tasks of the target over the selected components and
+// links them in dependency order.
+func (r *runner) plan(ctx context.Context, names []string) ([]*node, error) {
+	var withTask []string
+	for _, n := range names {
+		_, ok, err := r.resolver.Resolve(r.g.Get(n), r.o.Target)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			withTask = append(withTask, n)
+		}
+	}
+	if len(withTask) == 0 {
+		if err := r.unknownTarget(names); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+	keyer := task.NewKeyer(r.ws, r.g, r.resolver, r.hasher, r.tools, r.deps.Getenv)
+	manifests, err := keyer.Keys(ctx, r.o.Target, withTask)
+	if err != nil {
+		return nil, err
+	}
+	inRun := map[string]*node{}
+	var nodes []*node
+	for _, n := range r.g.Order(withTask) {
+		m, ok := manifests[n]
+		if !ok || !contains(withTask, n) {
+			continue
+		}
+		t, _, _ := r.resolver.Resolve(r.g.Get(n), r.o.Target)
+		nd := &node{idx: len(nodes), comp: r.g.Get(n), task: t, m: m}
+		nodes = append(nodes, nd)
+		inRun[n] = nd
+	}
+	// Edges: to the nearest dependencies (transitively) that are in the run.
+	for _, nd := range nodes {
+		seen := map[string]bool{}
+		var visit func(string)
+		visit = func(name string) {
+			for _, d := range r.g.Get(name).Depends {
+				if seen[d] {
+					continue
+				}
+				seen[d] = true
+				if dn, ok := inRun[d]; ok {
+					nd.deps = append(nd.deps, dn)
+					dn.dependents = append(dn.dependents, nd)
+					continue
+				}
+				visit(d)
+			}
+		}
+		visit(nd.comp.Name)
+		nd.pending = len(nd.deps)
+	}
+	return nodes, nil
+}
+
+func contains(list []string, s string) bool {
+	i := sort.SearchStrings(list, s)
+	return i < len(list) && list[i] == s
+}
+
+// unknownTarget returns the error for a target no selected component has,
+// or nil when the selection is empty for another reason (nothing affected).
+func (r *runner) unknownTarget(names []string) error {
+	all, err := r.resolver.Targets(r.g.Components())
+	if err != nil {
+		return err
+	}
+	if r.o.Affected && len(r.o.Components) == 0 && contains(all, r.o.Target) {
+		return nil // the target is known; no affected component has it
+	}
+	if r.o.Affected && len(names) == 0 {
+		return nil
+	}
+	scope := "no component has"
+	known := all
+	if len(r.o.Components) > 0 || r.o.Affected {
+		scope = "no selected component has"
+		sel := make([]*graph.Component, len(names))
+		for i, n := range names {
+			sel[i] = r.g.Get(n)
+		}
+		if known, err = r.resolver.Targets(sel); err != nil {
+			return err
+		}
+	}
+	hint := ""
+	if best := suggest.Closest(r.o.Target, known); best != "" {
+		hint = fmt.Sprintf(" (did you mean %q?)", best)
+	}
+	list := strings.Join(known, ", ")
+	if list == "" {
+		list = "none"
+	}
+	return cli.Usagef("unknown target %q: %s it%s; known targets: %s", r.o.Target, scope, hint, list)
+}

@@ -1,0 +1,239 @@
+package task
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+	"sync"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"golang.org/x/mod/modfile"
+
+	"github.com/acme/platform/build/internal/graph"
+	"github.com/acme/platform/build/internal/workspace"
+)
+
+// Keyer computes the keys of the tasks of one target.
+type Keyer struct {
+	ws       *workspace.Workspace
+	g        *graph.Graph
+	resolver *Resolver
+	scanner  *Scanner
+	tools    *Tools
+	getenv   func(string) string
+
+	modOnce sync.Once
+	mods    map[string]string
+	modErr  error
+}
+
+// NewKeyer returns a keyer over the graph g of ws.
+func NewKeyer(ws *workspace.Workspace, g *graph.Graph, resolver *Resolver, hasher *FileHasher, tools *Tools, getenv func(string) string) *Keyer {
+	dirs := make([]string, 0, g.Len())
+	for _, c := range g.Components() {
+		dirs = append(dirs, c.Dir)
+	}
+	return &Keyer{
+		ws: ws, g: g, resolver: resolver, tools: tools, getenv: getenv,
+		scanner: NewScanner(ws.Root, ws.Settings.Ignore, dirs, hasher),
+	}
+}
+
+// Keys returns the manifest (with its key) of target for each of names
+// that has the target, and for each of their transitive dependencies that
+// has it. A component's key covers its command, declared env vars and
+// tools, output globs, input files, Go module versions (Go kinds), and the
+// hashes of its direct dependencies: their key for the same target, or for
+// one without the target a hash of its files and its own dependencies.
+func (k *Keyer) Keys(ctx context.Context, target string, names []string) (map[string]*Manifest, error) {
+	order := k.g.Order(names)
+	tasks := make(map[string]graph.Task, len(order))
+	dirs := make([]string, len(order))
+	for i, n := range order {
+		c := k.g.Get(n)
+		dirs[i] = c.Dir
+		t, ok, err := k.resolver.Resolve(c, target)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			tasks[n] = t
+		}
+	}
+	files, err := k.scanner.Scan(ctx, dirs)
+	if err != nil {
+		return nil, err
+	}
+
+	// Tool versions may spawn a process the first time: ask them in parallel.
+	var wg sync.WaitGroup
+	for _, t := range tasks {
+		for _, tool := range t.Tools {
+			wg.Go(func() { k.tools.Version(ctx, tool) })
+		}
+	}
+	wg.Wait()
+
+	hashes := make(map[string]string, len(order))
+	out := make(map[string]*Manifest, len(tasks))
+	for i, n := range order {
+		c := k.g.Get(n)
+		deps := make(map[string]string, len(c.Depends))
+		for _, d := range c.Depends {
+			deps[d] = hashes[d]
+		}
+		t, ok := tasks[n]
+		if !ok {
+			hashes[n] = sourceHash(c.Dir, files[i], deps)
+			continue
+		}
+		m, err := k.manifest(ctx, c, target, t, files[i], deps)
+		if err != nil {
+			return nil, err
+		}
+		hashes[n] = m.Key
+		out[n] = m
+	}
+	return out, nil
+}
+
+func (k *Keyer) manifest(ctx context.Context, c *graph.Component, target string, t graph.Task, all Files, deps map[string]string) (*Manifest, error) {
+	m := &Manifest{
+		Component: c.Name, Dir: c.Dir, Target: target, Command: t.Command,
+		Outputs: t.Outputs, Deps: deps,
+	}
+	inputs, err := k.inputs(c, t, all)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%s: %w", c.Name, target, err)
+	}
+	m.Files = inputs
+	if len(t.Env) > 0 {
+		m.Env = make(map[string]string, len(t.Env))
+		for _, e := range t.Env {
+			v := k.getenv(e)
+			if v != "" {
+				sum := sha256.Sum256([]byte(v))
+				v = hex.EncodeToString(sum[:8])
+			}
+			m.Env[e] = v
+		}
+	}
+	if len(t.Tools) > 0 {
+		m.Tools = make(map[string]string, len(t.Tools))
+		for _, tool := range t.Tools {
+			m.Tools[tool] = k.tools.Version(ctx, tool)
+		}
+	}
+	if c.Kind.IsGo() {
+		mods, err := k.goModules()
+		if err != nil {
+			return nil, err
+		}
+		m.Modules = map[string]string{"go": mods["go"]}
+		if tc, ok := mods["toolchain"]; ok {
+			m.Modules["toolchain"] = tc
+		}
+		for _, mod := range c.Modules {
+			m.Modules[mod] = mods[mod]
+		}
+	}
+	m.Key = m.Sum()
+	return m, nil
+}
+
+// inputs filters the component's files by the task: declared input globs
+// (all files when none), minus files matching output globs. Input globs
+// starting with $MONO_ROOT/ match files anywhere in the workspace.
+func (k *Keyer) inputs(c *graph.Component, t graph.Task, all Files) (Files, error) {
+	var local, rooted []string
+	for _, in := range t.Inputs {
+		if r, ok := strings.CutPrefix(in, RootToken); ok {
+			rooted = append(rooted, r)
+		} else {
+			local = append(local, in)
+		}
+	}
+	var outputs []string
+	for _, o := range t.Outputs {
+		if !strings.HasPrefix(o, OutDirToken) {
+			outputs = append(outputs, o)
+		}
+	}
+	out := make(Files, len(all))
+	prefix := c.Dir + "/"
+	for p, d := range all {
+		rel := strings.TrimPrefix(p, prefix)
+		if len(t.Inputs) > 0 && !matchAny(local, rel) {
+			continue
+		}
+		if matchAny(outputs, rel) {
+			continue
+		}
+		out[p] = d
+	}
+	for _, g := range rooted {
+		files, err := k.scanner.Glob(g)
+		if err != nil {
+			return nil, err
+		}
+		for p, d := range files {
+			out[p] = d
+		}
+	}
+	return out, nil
+}
+
+func matchAny(globs []string, rel string) bool {
+	for _, g := range globs {
+		if ok, _ := doublestar.Match(g, rel); ok {
+			return true
+		}
+		// A glob naming a folder covers everything in it.
+		if ok, _ := doublestar.Match(strings.TrimSuffix(g, "/")+"/**", rel); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// goModules reads go.mod once: module path -> version (with its
+// replacement), "go" -> go directive, "toolchain" -> toolchain directive.
+func (k *Keyer) goModules() (map[string]string, error) {
+	k.modOnce.Do(func() {
+		k.mods = map[string]string{}
+		data, err := os.ReadFile(k.ws.Path("go.mod"))
+		if errors.Is(err, fs.ErrNotExist) {
+			return
+		}
+		if err != nil {
+			k.modErr = fmt.Errorf("read go.mod: %w", err)
+			return
+		}
+		f, err := modfile.ParseLax("go.mod", data, nil)
+		if err != nil {
+			k.modErr = err
+			return
+		}
+		if f.Go != nil {
+			k.mods["go"] = f.Go.Version
+		}
+		if f.Toolchain != nil {
+			k.mods["toolchain"] = f.Toolchain.Name
+		}
+		for _, r := range f.Require {
+			k.mods[r.Mod.Path] = r.Mod.Version
+		}
+		for _, r := range f.Replace {
+			if _, ok := k.mods[r.Old.Path]; ok {
+				k.mods[r.Old.Path] += " => " + path.Clean(r.New.Path) + " " + r.New.Version
+			}
+		}
+	})
+	return k.mods, k.modErr
+}

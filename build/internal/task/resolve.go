@@ -1,0 +1,223 @@
+// Package task decides what `mono run` runs and when its result may come
+// from the cache: it resolves the task of a target for a component (built-in
+// defaults per kind, mono.yaml per kind, component.yaml per component),
+// computes the content key of a task from its inputs, and explains a cache
+// miss by comparing the inputs with those of the last run.
+package task
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/acme/platform/build/internal/discover"
+	"github.com/acme/platform/build/internal/graph"
+	"github.com/acme/platform/build/internal/workspace"
+)
+
+// Default environment variables and tools of the built-in tasks.
+var (
+	goEnv    = []string{"GOOS", "GOARCH", "GOAMD64", "GOARM64", "CGO_ENABLED", "GOFLAGS", "GOEXPERIMENT"}
+	goTools  = []string{"go"}
+	nodeEnv  = []string{"NODE_ENV"}
+	nodeTool = []string{"node"}
+)
+
+// OutDirToken starts an output glob that lies in the shared output folder
+// (.mono/out) rather than in the component's folder.
+const OutDirToken = "$MONO_OUT/"
+
+// RootToken starts an input glob relative to the workspace root rather than
+// to the component's folder.
+const RootToken = "$MONO_ROOT/"
+
+// Builtin returns the built-in tasks of a component by kind, before
+// mono.yaml and component.yaml refine them. scripts are the package.json
+// scripts of a node-app; hasPyTests says whether a Python component has
+// tests (a tests/ folder, conftest.py or pytest.ini).
+//
+//   - Go kinds: lint `go vet ./...`, test `go test ./...`; build
+//     `go build ./...` for go-lib and `go build -o "$MONO_OUT/<name>" .`
+//     (output $MONO_OUT/<name>) for go-service, go-job and go-tool.
+//   - node-app: one target per package.json script, its text run with sh -c
+//     (pre<name> and post<name> scripts around it, as npm does); build
+//     outputs dist/**.
+//   - terraform-stack, terraform-module: lint `terraform fmt -check -recursive`.
+//   - python-app, python-dags: test `python3 -m pytest -q` when the
+//     component has tests.
+//   - helm-chart, helm-release: none; declare them in component.yaml.
+func Builtin(c *graph.Component, scripts map[string]string, hasPyTests bool) map[string]graph.Task {
+	out := map[string]graph.Task{}
+	switch {
+	case c.Kind.IsGo():
+		out["lint"] = graph.Task{Command: "go vet ./...", Env: goEnv, Tools: goTools}
+		out["test"] = graph.Task{Command: "go test ./...", Env: goEnv, Tools: goTools}
+		if c.Kind == graph.GoLib {
+			out["build"] = graph.Task{Command: "go build ./...", Env: goEnv, Tools: goTools}
+		} else {
+			out["build"] = graph.Task{
+				Command: fmt.Sprintf(`go build -o "$MONO_OUT/%s" .`, c.Name),
+				Outputs: []string{OutDirToken + c.Name},
+				Env:     goEnv, Tools: goTools,
+			}
+		}
+	case c.Kind == graph.NodeApp:
+		for name, text := range scripts {
+			t := graph.Task{Command: npmCommand(scripts, name, text), Env: nodeEnv, Tools: nodeTool}
+			if name == "build" {
+				t.Outputs = []string{"dist/**"}
+			}
+			out[name] = t
+		}
+	case c.Kind == graph.TerraformStack || c.Kind == graph.TerraformModule:
+		out["lint"] = graph.Task{Command: "terraform fmt -check -recursive", Tools: []string{"terraform"}}
+	case c.Kind == graph.PythonApp || c.Kind == graph.PythonDAGs:
+		if hasPyTests {
+			out["test"] = graph.Task{Command: "python3 -m pytest -q", Env: []string{"PYTHONPATH"}, Tools: []string{"python3"}}
+		}
+	}
+	return out
+}
+
+// npmCommand wraps a script with its pre and post scripts, as npm run does.
+func npmCommand(scripts map[string]string, name, text string) string {
+	if strings.HasPrefix(name, "pre") || strings.HasPrefix(name, "post") {
+		return text
+	}
+	parts := []string{}
+	if pre, ok := scripts["pre"+name]; ok {
+		parts = append(parts, pre)
+	}
+	parts = append(parts, text)
+	if post, ok := scripts["post"+name]; ok {
+		parts = append(parts, post)
+	}
+	if len(parts) == 1 {
+		return text
+	}
+	for i, p := range parts {
+		parts[i] = "(" + p + ")"
+	}
+	return strings.Join(parts, " && ")
+}
+
+// Resolver finds the task of a target for a component. Later layers win:
+// built-in defaults per kind < mono.yaml `tasks:` per kind < component.yaml
+// `tasks:`. A layer that defines a target replaces its command; fields it
+// leaves empty (inputs, outputs, env, tools, cache) are inherited from the
+// layer below.
+type Resolver struct {
+	ws *workspace.Workspace
+
+	mu   sync.Mutex
+	byDC map[string]map[string]graph.Task // component dir -> resolved tasks
+}
+
+// NewResolver returns a resolver for the components of ws.
+func NewResolver(ws *workspace.Workspace) *Resolver {
+	return &Resolver{ws: ws, byDC: map[string]map[string]graph.Task{}}
+}
+
+// Tasks returns every task of c by target.
+func (r *Resolver) Tasks(c *graph.Component) (map[string]graph.Task, error) {
+	r.mu.Lock()
+	tasks, ok := r.byDC[c.Dir]
+	r.mu.Unlock()
+	if ok {
+		return tasks, nil
+	}
+	var scripts map[string]string
+	if c.Kind == graph.NodeApp {
+		file := path.Join(c.Dir, "package.json")
+		data, err := os.ReadFile(r.ws.Path(file))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("read %s: %w", file, err)
+		}
+		if err == nil {
+			p, err := discover.ReadPackageJSON(file, data)
+			if err != nil {
+				return nil, err
+			}
+			scripts = p.Scripts
+		}
+	}
+	hasPyTests := false
+	if c.Kind == graph.PythonApp || c.Kind == graph.PythonDAGs {
+		for _, n := range []string{"tests", "conftest.py", "pytest.ini"} {
+			if _, err := os.Stat(r.ws.Path(path.Join(c.Dir, n))); err == nil {
+				hasPyTests = true
+			}
+		}
+	}
+	tasks = Builtin(c, scripts, hasPyTests)
+	for target, t := range r.ws.Settings.Tasks[c.Kind] {
+		tasks[target] = merge(tasks[target], t)
+	}
+	for target, t := range c.Tasks {
+		tasks[target] = merge(tasks[target], t)
+	}
+	r.mu.Lock()
+	r.byDC[c.Dir] = tasks
+	r.mu.Unlock()
+	return tasks, nil
+}
+
+// Resolve returns the task of target for c and whether c has one.
+func (r *Resolver) Resolve(c *graph.Component, target string) (graph.Task, bool, error) {
+	tasks, err := r.Tasks(c)
+	if err != nil {
+		return graph.Task{}, false, err
+	}
+	t, ok := tasks[target]
+	return t, ok, nil
+}
+
+// Targets returns the targets of the given components, sorted.
+func (r *Resolver) Targets(comps []*graph.Component) ([]string, error) {
+	set := map[string]bool{}
+	for _, c := range comps {
+		tasks, err := r.Tasks(c)
+		if err != nil {
+			return nil, err
+		}
+		for t := range tasks {
+			set[t] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for t := range set {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// merge lays over on top of base: over's command wins, and its empty
+// fields are taken from base.
+func merge(base, over graph.Task) graph.Task {
+	out := over
+	if out.Command == "" {
+		out.Command = base.Command
+	}
+	if out.Inputs == nil {
+		out.Inputs = base.Inputs
+	}
+	if out.Outputs == nil {
+		out.Outputs = base.Outputs
+	}
+	if out.Env == nil {
+		out.Env = base.Env
+	}
+	if out.Tools == nil {
+		out.Tools = base.Tools
+	}
+	if out.Cache == nil {
+		out.Cache = base.Cache
+	}
+	return out
+}
