@@ -1,0 +1,7 @@
+# S3 state with native locking (a .tflock object next to the state; no
+# DynamoDB table). The bucket comes from infrastructure/bootstrap.
+bucket       = "acme-dev-tfstate-111111111111"
+key          = "envs/dev/terraform.tfstate"
+region       = "eu-central-1"
+encrypt      = true
+use_lockfile = true
