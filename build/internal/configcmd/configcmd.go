@@ -1,0 +1,206 @@
+// Package configcmd implements `mono config`: show, validate, diff and
+// schema over the environment configuration in config/ (see libs/config and
+// docs/config.md).
+package configcmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acme/platform/build/internal/cli"
+	"github.com/acme/platform/build/internal/workspace"
+	"github.com/acme/platform/libs/config"
+	"github.com/acme/platform/libs/config/components"
+)
+
+// Deps are what the config commands need beyond cli.Deps.
+type Deps struct {
+	cli.Deps
+	// Environ lists the process environment as KEY=VALUE: the variable
+	// layer of the configuration (os.Environ in the real process).
+	Environ func() []string
+}
+
+// NewCommand returns `mono config` with its subcommands.
+func NewCommand(d Deps) *cobra.Command {
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Show, validate, compare and describe the environment configuration",
+		Long: `The configuration of every component, per environment, from config/:
+struct defaults < base.yaml < <env>.yaml < local.override.yaml (local only)
+< environment variables (ORDERS_API__HTTP__LISTEN) < resolved references
+(secret://, ssm://, file://). Secrets always print as [redacted].
+
+--env defaults to $ENV, then local. See docs/config.md.`,
+	}
+	cmd.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log provider calls (references and versions, never values) to stderr")
+	r := &runner{d: d, verbose: &verbose}
+	cmd.AddCommand(r.showCommand(), r.validateCommand(), r.diffCommand(), r.schemaCommand())
+	return cmd
+}
+
+// runner holds what every subcommand shares.
+type runner struct {
+	d       Deps
+	verbose *bool
+}
+
+func (r *runner) logger() *slog.Logger {
+	level := slog.LevelWarn
+	if *r.verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(r.d.IO.ErrOut, &slog.HandlerOptions{Level: level}))
+}
+
+// env returns the environment a command works on: the flag, $ENV, local.
+func (r *runner) env(ws *workspace.Workspace, flag string) (string, error) {
+	if flag == "" && r.d.Getenv != nil {
+		flag = r.d.Getenv("ENV")
+	}
+	env, err := config.ResolveEnv(flag, ws.Settings.Environments)
+	if err != nil {
+		return "", cli.Exit(cli.ExitUsage, err)
+	}
+	return env, nil
+}
+
+// load reads the configuration of env.
+func (r *runner) load(ws *workspace.Workspace, env string) (*config.Set, error) {
+	var environ []string
+	if r.d.Environ != nil {
+		environ = r.d.Environ()
+	}
+	set, err := config.Load(config.Options{
+		FS:           os.DirFS(ws.Path(ws.Settings.ConfigDir)),
+		Dir:          ws.Settings.ConfigDir,
+		Env:          env,
+		Environments: ws.Settings.Environments,
+		Environ:      environ,
+		Sections:     components.Names(),
+		Timeout:      10 * time.Second,
+		Logger:       r.logger(),
+	})
+	if err != nil {
+		return nil, exitFor(fmt.Errorf("load config %s: %w", env, err))
+	}
+	return set, nil
+}
+
+// exitFor attaches mono's exit code: 2 for an unknown environment, 3 for a
+// broken file, 1 for invalid values and references that do not resolve.
+func exitFor(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, config.ErrUnknownEnv):
+		return cli.Exit(cli.ExitUsage, err)
+	case config.IsFileError(err):
+		return cli.Exit(cli.ExitConfig, err)
+	}
+	return cli.Exit(cli.ExitFailed, err)
+}
+
+// sections returns the sections a command works on: all, or what the named
+// component reads (shared and its own).
+func sections(component string) ([]components.Section, error) {
+	all := components.Sections()
+	if component == "" {
+		return all, nil
+	}
+	for _, s := range all {
+		if s.Name == component && s.Name == components.SharedName {
+			return []components.Section{s}, nil
+		}
+		if s.Name == component {
+			return []components.Section{all[0], s}, nil
+		}
+	}
+	names := components.Names()
+	return nil, cli.Usagef("unknown component %q: components with configuration are %s", component, strings.Join(names, ", "))
+}
+
+// decoded is one section as read.
+type decoded struct {
+	name    string
+	section *config.Section
+}
+
+// decodeAll decodes secs of set, resolving references or not, and returns
+// every section with all problems found.
+func decodeAll(ctx context.Context, set *config.Set, secs []components.Section, resolve bool) ([]decoded, config.Problems, error) {
+	var out []decoded
+	var probs config.Problems
+	for _, s := range secs {
+		var sec *config.Section
+		var err error
+		if resolve {
+			sec, err = set.Decode(ctx, s.Name, s.New())
+		} else {
+			sec, err = set.DecodeUnresolved(s.Name, s.New())
+		}
+		var ps config.Problems
+		switch {
+		case errors.As(err, &ps):
+			probs = append(probs, ps...)
+		case err != nil:
+			return nil, nil, err
+		}
+		out = append(out, decoded{name: s.Name, section: sec})
+	}
+	return out, probs, nil
+}
+
+// write prints with a tab writer's rows, ignoring write errors of a closed
+// pipe the way fmt.Print does.
+func writeRows(w io.Writer, rows [][]string) {
+	widths := map[int]int{}
+	for _, row := range rows {
+		for i, c := range row[:len(row)-1] {
+			widths[i] = max(widths[i], len(c))
+		}
+	}
+	for _, row := range rows {
+		var b strings.Builder
+		for i, c := range row {
+			if i < len(row)-1 {
+				fmt.Fprintf(&b, "%-*s  ", widths[i], c)
+			} else {
+				b.WriteString(c)
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+}
+
+// nest turns entries into nested maps by their paths, for --json.
+func nest(entries []config.Entry) map[string]any {
+	root := map[string]any{}
+	for _, e := range entries {
+		m := root
+		for _, p := range e.Path[:len(e.Path)-1] {
+			next, ok := m[p].(map[string]any)
+			if !ok {
+				next = map[string]any{}
+				m[p] = next
+			}
+			m = next
+		}
+		m[e.Path[len(e.Path)-1]] = e.Value
+	}
+	return root
+}
+
+func envFlags(envs []string) string {
+	return strings.Join(slices.Clone(envs), ", ")
+}
