@@ -180,7 +180,7 @@ func TestIntegrationConcurrentRuns(t *testing.T) {
 			t.Errorf("migrations applied %d times in all, want 3", total)
 		}
 		var n int
-		if err := first.Bun().NewRaw("SELECT count(*) FROM " + migrate.TableName + " WHERE version_id > 0").Scan(ctx, &n); err != nil || n != 3 {
+		if err := first.Bun().NewRaw("SELECT count(*) FROM "+migrate.TableName+" WHERE version_id > 0").Scan(ctx, &n); err != nil || n != 3 {
 			t.Errorf("version rows = %d, %v; want 3", n, err)
 		}
 	})
