@@ -186,14 +186,18 @@ func (c Config) Validate() error {
 }
 
 // String describes the database without its password.
-func (c Config) String() string {
-	if c.Driver == SQLite {
-		return fmt.Sprintf("%s (sqlite %s)", c.Name, c.Path)
+func (c Config) String() string { return c.Name + " (" + c.Target() + ")" }
+
+// Target says where the database is, without the password: "sqlite <path>"
+// or "postgres <user>@<host>:<port>/<database>".
+func (c Config) Target() string {
+	switch {
+	case c.Driver == SQLite:
+		return "sqlite " + c.Path
+	case c.DSN != "":
+		return "postgres, dsn [redacted]"
 	}
-	if c.DSN != "" {
-		return fmt.Sprintf("%s (postgres, dsn [redacted])", c.Name)
-	}
-	return fmt.Sprintf("%s (postgres %s@%s:%d/%s)", c.Name, c.User, c.Host, c.Port, c.Database)
+	return fmt.Sprintf("postgres %s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
 }
 
 // LogValue keeps the password and DSN out of structured logs.

@@ -50,6 +50,7 @@ It works from any folder inside the repository.
 	root.AddCommand(runCommands(deps)...)
 	root.AddCommand(configCommands(deps)...)
 	root.AddCommand(infraCommands(deps)...)
+	root.AddCommand(dbCommands(deps)...)
 	return root
 }
 
