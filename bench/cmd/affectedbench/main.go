@@ -37,6 +37,7 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	var cfg suite.Config
 	var sizes string
 	fs.StringVar(&cfg.Source, "source", ".", "root of the module holding build/cmd/mono")
+	fs.StringVar(&cfg.Rev, "rev", "", "build mono from this git revision (clean export) instead of the work tree")
 	fs.StringVar(&cfg.Tools, "tools", "bench/tools/node_modules", "node_modules folder with turbo and nx")
 	fs.StringVar(&cfg.Work, "work", "", "folder for the binary and repositories (default: a temporary folder)")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the temporary folder")

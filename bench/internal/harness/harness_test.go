@@ -22,6 +22,8 @@ func TestParse(t *testing.T) {
 		{"turbo packages not tasks", ParseTurboDryRun, `{"packages":["b","a"],"tasks":[{"package":"c"}]}`, []string{"a", "b"}, false},
 		{"turbo banner first", ParseTurboDryRun, "warning\n{\"packages\":[\"a\"]}", []string{"a"}, false},
 		{"turbo no packages", ParseTurboDryRun, `{"tasks":[]}`, nil, true},
+		{"turbo ls", ParseTurboLs, `{"packageManager":"npm","packages":{"count":2,"items":[{"name":"b","path":"packages/b"},{"name":"a","path":"packages/a"}]}}`, []string{"a", "b"}, false},
+		{"turbo ls no packages", ParseTurboLs, `{"packageManager":"npm"}`, nil, true},
 		{"nx", ParseNx, `["p3","p1","p1"]`, []string{"p1", "p3"}, false},
 		{"nx not json", ParseNx, `oops`, nil, true},
 	} {
@@ -35,6 +37,17 @@ func TestParse(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestMonoRunCached(t *testing.T) {
+	t.Parallel()
+	n, err := MonoRunCached([]byte(`{"target":"build","ok":true,"counts":{"cached":500},"tasks":[]}`))
+	if err != nil || n != 500 {
+		t.Errorf("MonoRunCached = %d, %v; want 500", n, err)
+	}
+	if _, err := MonoRunCached([]byte("500 tasks: 500 cached")); err == nil {
+		t.Error("text output parsed as JSON")
 	}
 }
 

@@ -45,6 +45,29 @@ func ParseTurboDryRun(out []byte) ([]string, error) {
 	return normalize(*v.Packages), nil
 }
 
+// ParseTurboLs reads `turbo ls --output=json`: the filtered packages are
+// "packages"."items"[]."name".
+func ParseTurboLs(out []byte) ([]string, error) {
+	var v struct {
+		Packages *struct {
+			Items []struct {
+				Name string `json:"name"`
+			} `json:"items"`
+		} `json:"packages"`
+	}
+	if err := json.Unmarshal(jsonStart(out), &v); err != nil {
+		return nil, fmt.Errorf("turbo ls --output=json: %w", err)
+	}
+	if v.Packages == nil {
+		return nil, errors.New(`turbo ls --output=json: no "packages" object`)
+	}
+	names := make([]string, 0, len(v.Packages.Items))
+	for _, it := range v.Packages.Items {
+		names = append(names, it.Name)
+	}
+	return normalize(names), nil
+}
+
 // ParseNx reads `nx show projects --json`: an array of project names.
 func ParseNx(out []byte) ([]string, error) {
 	var names []string
@@ -88,4 +111,16 @@ func Diff(want, got []string) (missing, extra []string) {
 		}
 	}
 	return missing, extra
+}
+
+// MonoRunCached reads `mono run --json` and returns how many tasks were
+// cache hits.
+func MonoRunCached(out []byte) (int, error) {
+	var v struct {
+		Counts map[string]int `json:"counts"`
+	}
+	if err := json.Unmarshal(jsonStart(out), &v); err != nil {
+		return 0, fmt.Errorf("mono run --json: %w", err)
+	}
+	return v.Counts["cached"], nil
 }

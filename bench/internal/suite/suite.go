@@ -26,6 +26,10 @@ import (
 type Config struct {
 	// Source is the root of the module that holds build/cmd/mono.
 	Source string
+	// Rev, when set, builds mono from that git revision of Source (a
+	// clean export) instead of the work tree, which may hold others'
+	// unfinished edits.
+	Rev string
 	// Tools is the node_modules folder with turbo and nx (bench/tools).
 	Tools string
 	// Work is the folder for the mono binary and the repositories; empty
@@ -83,12 +87,12 @@ func Run(ctx context.Context, cfg Config, w io.Writer, log *slog.Logger) error {
 		return fmt.Errorf("npm version: %w", err)
 	}
 	monoBin := filepath.Join(work, "mono")
-	log.Info("building mono", "out", monoBin)
-	if _, err := output(ctx, cfg.Source, "go", "build", "-o", monoBin, "./build/cmd/mono"); err != nil {
-		return fmt.Errorf("build mono: %w", err)
+	built, err := buildMono(ctx, cfg, work, monoBin, log)
+	if err != nil {
+		return err
 	}
 	b := &bench{cfg: cfg, tools: tools, mono: monoBin, log: log, run: runner}
-	b.header(ctx, w, npmVersion)
+	b.header(ctx, w, npmVersion, built)
 
 	failed := false
 	var rows []harness.Row
@@ -173,10 +177,44 @@ func findTools(modules string) (toolPaths, error) {
 	return t, nil
 }
 
+// buildMono builds the mono binary once, from cfg.Rev or the work tree,
+// and says what it built: a commit, with "+dirty" for a work tree that
+// differs from it.
+func buildMono(ctx context.Context, cfg Config, work, out string, log *slog.Logger) (string, error) {
+	src := cfg.Source
+	rev := cfg.Rev
+	if rev == "" {
+		rev = "HEAD"
+	}
+	id, err := output(ctx, cfg.Source, "git", "rev-parse", "--short", rev+"^{commit}")
+	if err != nil {
+		return "", fmt.Errorf("mono revision: %w", err)
+	}
+	built := id
+	if cfg.Rev != "" {
+		src = filepath.Join(work, "src")
+		if err := os.MkdirAll(src, 0o755); err != nil {
+			return "", err
+		}
+		log.Info("exporting mono source", "rev", cfg.Rev, "commit", id, "dir", src)
+		export := fmt.Sprintf("git -C %q archive %q | tar -x -C %q", cfg.Source, id, src)
+		if _, err := output(ctx, "", "sh", "-c", export); err != nil {
+			return "", fmt.Errorf("export %s: %w", cfg.Rev, err)
+		}
+	} else if st, _ := output(ctx, cfg.Source, "git", "status", "--porcelain", "--", "build", "go.mod", "go.sum"); st != "" {
+		built += "+dirty"
+		log.Warn("building mono from a work tree with uncommitted changes under build/ (use -rev HEAD for the committed code)")
+	}
+	log.Info("building mono", "out", out, "from", built)
+	if _, err := output(ctx, src, "go", "build", "-o", out, "./build/cmd/mono"); err != nil {
+		return "", fmt.Errorf("build mono: %w", err)
+	}
+	return built, nil
+}
+
 // header prints when, where and with what the numbers were taken.
-func (b *bench) header(ctx context.Context, w io.Writer, npmVersion string) {
+func (b *bench) header(ctx context.Context, w io.Writer, npmVersion, rev string) {
 	node, _ := output(ctx, "", "node", "--version")
-	rev, _ := output(ctx, b.cfg.Source, "git", "rev-parse", "--short", "HEAD")
 	host, _ := os.Hostname()
 	fmt.Fprintf(w, "mono bench  %s  host %s  %d cores  load average %s\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, runtime.NumCPU(), loadavg())
