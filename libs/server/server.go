@@ -40,6 +40,8 @@ type Config struct {
 	IdleTimeout       time.Duration // default 120s
 	ShutdownTimeout   time.Duration // default 20s: how long in-flight requests may drain
 	MaxBodyBytes      int64         // default 1 MiB
+	// H2C also serves HTTP/2 without TLS (gRPC clients inside the cluster).
+	H2C bool
 }
 
 func (c *Config) defaults() {
@@ -117,6 +119,11 @@ func (s *Server) Serve(ctx context.Context, ln, admin net.Listener) error {
 		IdleTimeout:       s.cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if s.cfg.H2C {
+		srv.Protocols = new(http.Protocols)
+		srv.Protocols.SetHTTP1(true)
+		srv.Protocols.SetUnencryptedHTTP2(true)
 	}
 	servers := []*http.Server{srv}
 	errc := make(chan error, 2)
