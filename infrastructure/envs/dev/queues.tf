@@ -1,6 +1,6 @@
 # orders-api publishes order events; sales-rollup consumes them.
-module "orders_events" {
+module "order_events" {
   source = "../../modules/queue"
 
-  name = "${local.name}-orders-events"
+  name = "${local.name}-order-events"
 }

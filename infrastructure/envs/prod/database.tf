@@ -8,6 +8,7 @@ module "database" {
 
   name                            = local.name
   instance_class                  = var.db_instance_class
+  database_name                   = "orders"
   subnet_ids                      = module.network.database_subnet_ids
   security_group_ids              = [module.security.database_security_group_id]
   multi_az                        = var.db_multi_az

@@ -6,7 +6,9 @@ module "secrets" {
 
   name_prefix = "${var.project}/${var.environment}"
   secrets = {
-    orders-api   = { description = "orders-api: signing keys and partner API tokens" }
+    orders-api   = { description = "orders-api: JWT signing key and partner API tokens" }
+    orders-db    = { description = "Password of the orders_app database user (password login; IAM login needs none)" }
+    console      = { description = "console: session key" }
     pricing      = { description = "pricing: partner rate feed token" }
     sales-rollup = { description = "sales-rollup: export destination credentials" }
     airflow      = { description = "Airflow: webserver secret key and Fernet key" }

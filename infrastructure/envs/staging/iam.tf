@@ -12,9 +12,9 @@ module "iam" {
     orders-api = {
       namespace       = local.apps_namespace
       service_account = "orders-api"
-      secret_arns     = [module.secrets.secret_arns["orders-api"]]
-      queues          = [{ arn = module.orders_events.queue_arn, kms_key_arn = module.orders_events.kms_key_arn, send = true }]
-      database_users  = ["orders_api"]
+      secret_arns     = [module.secrets.secret_arns["orders-api"], module.secrets.secret_arns["orders-db"]]
+      queues          = [{ arn = module.order_events.queue_arn, kms_key_arn = module.order_events.kms_key_arn, send = true }]
+      database_users  = ["orders_app"]
     }
     pricing = {
       namespace       = local.apps_namespace
@@ -24,22 +24,23 @@ module "iam" {
     sales-rollup = {
       namespace       = local.apps_namespace
       service_account = "sales-rollup"
-      secret_arns     = [module.secrets.secret_arns["sales-rollup"]]
+      secret_arns     = [module.secrets.secret_arns["sales-rollup"], module.secrets.secret_arns["orders-db"]]
       buckets = [{
         arn         = module.buckets["exports"].bucket_arn
         kms_key_arn = module.buckets["exports"].kms_key_arn
         prefixes    = ["sales-rollup/"]
       }]
-      queues         = [{ arn = module.orders_events.queue_arn, kms_key_arn = module.orders_events.kms_key_arn, receive = true }]
-      database_users = ["sales_rollup"]
+      queues         = [{ arn = module.order_events.queue_arn, kms_key_arn = module.order_events.kms_key_arn, receive = true }]
+      database_users = ["orders_app"]
     }
     console = {
       namespace       = local.apps_namespace
       service_account = "console"
+      secret_arns     = [module.secrets.secret_arns["console"]]
     }
-    dash-sales = {
+    sales-dash = {
       namespace       = local.apps_namespace
-      service_account = "dash-sales"
+      service_account = "sales-dash"
     }
     airflow = {
       namespace       = "airflow"

@@ -1,0 +1,4 @@
+output "vault_arn" {
+  description = "ARN of the example vault."
+  value       = module.backup.vault_arn
+}

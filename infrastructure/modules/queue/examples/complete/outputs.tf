@@ -1,0 +1,4 @@
+output "queue_url" {
+  description = "URL of the example queue."
+  value       = module.queue.queue_url
+}

@@ -1,0 +1,4 @@
+output "endpoint" {
+  description = "Endpoint of the example database."
+  value       = module.rds.endpoint
+}
