@@ -1,0 +1,381 @@
+package runcmd_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/acme/platform/build/internal/app"
+	"github.com/acme/platform/build/internal/cli"
+	"github.com/acme/platform/build/internal/runcmd"
+)
+
+func write(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// component returns a component.yaml with one build task. Components are
+// helm charts so that no built-in task applies.
+func component(name, command string, depends ...string) string {
+	var b strings.Builder
+	b.WriteString("name: " + name + "\nkind: helm-chart\n")
+	if len(depends) > 0 {
+		b.WriteString("depends: [" + strings.Join(depends, ", ") + "]\n")
+	}
+	b.WriteString("tasks:\n  build:\n    command: '" + strings.ReplaceAll(command, "'", "''") + "'\n    outputs: [out/**]\n")
+	return b.String()
+}
+
+func workspace(t *testing.T, comps map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"mono.yaml": "project: t\nenvironments: [local]\ncache:\n  dir: .mono/cache\n  maxSizeMB: 64\n"})
+	for name, manifest := range comps {
+		write(t, dir, map[string]string{"comps/" + name + "/component.yaml": manifest, "comps/" + name + "/src.txt": "1\n"})
+	}
+	return dir
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func run(t *testing.T, ctx context.Context, dir string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	deps := cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errb}, Dir: dir, Getenv: os.Getenv}
+	code := app.Main(ctx, append([]string{"run"}, args...), deps)
+	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+func statuses(t *testing.T, stdout string) map[string]string {
+	t.Helper()
+	var s runcmd.Summary
+	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+		t.Fatalf("summary is no JSON: %v\n%s", err, stdout)
+	}
+	out := map[string]string{}
+	for _, task := range s.Tasks {
+		out[task.Component] = task.Status + "/" + task.Cache
+	}
+	return out
+}
+
+const stamp = `mkdir -p "$MONO_ROOT/t"; date +%s%N > "$MONO_ROOT/t/$MONO_COMPONENT.start"; sleep 0.3; date +%s%N > "$MONO_ROOT/t/$MONO_COMPONENT.end"`
+
+type span struct {
+	name       string
+	start, end int64
+}
+
+func spans(t *testing.T, dir string, names ...string) map[string]span {
+	t.Helper()
+	read := func(f string) int64 {
+		b, err := os.ReadFile(filepath.Join(dir, "t", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	out := map[string]span{}
+	for _, n := range names {
+		out[n] = span{n, read(n + ".start"), read(n + ".end")}
+	}
+	return out
+}
+
+func TestOrderAndParallelism(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		parallel    string
+		wantOverlap bool
+	}{
+		{parallel: "1", wantOverlap: false},
+		{parallel: "3", wantOverlap: true},
+	}
+	for _, tt := range tests {
+		t.Run("parallel "+tt.parallel, func(t *testing.T) {
+			t.Parallel()
+			dir := workspace(t, map[string]string{
+				"base": component("base", stamp),
+				"mid":  component("mid", stamp, "base"),
+				"top":  component("top", stamp, "mid"),
+				"x":    component("x", stamp),
+				"y":    component("y", stamp),
+			})
+			r := run(t, context.Background(), dir, "build", "--parallel", tt.parallel)
+			if r.code != 0 {
+				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			s := spans(t, dir, "base", "mid", "top", "x", "y")
+			for _, edge := range [][2]string{{"base", "mid"}, {"mid", "top"}} {
+				if dep, user := s[edge[0]], s[edge[1]]; dep.end > user.start {
+					t.Errorf("%s started before its dependency %s ended", user.name, dep.name)
+				}
+			}
+			all := []span{s["base"], s["mid"], s["top"], s["x"], s["y"]}
+			sort.Slice(all, func(i, j int) bool { return all[i].start < all[j].start })
+			overlap := false
+			for i := 1; i < len(all); i++ {
+				if all[i].start < all[i-1].end {
+					overlap = true
+				}
+			}
+			if overlap != tt.wantOverlap {
+				t.Errorf("tasks overlapped = %v, want %v: %+v", overlap, tt.wantOverlap, all)
+			}
+			if !strings.Contains(r.stdout, "[5/5] ok") {
+				t.Errorf("no plain progress line in:\n%s", r.stdout)
+			}
+		})
+	}
+}
+
+func TestCacheHitRestoresOutputsAndReplaysLog(t *testing.T) {
+	t.Parallel()
+	gen := `echo run >> "$MONO_ROOT/runs"; mkdir -p out/sub; echo "built-$(cat src.txt)" > out/sub/result.txt; echo "hello from $MONO_COMPONENT"`
+	dir := workspace(t, map[string]string{"gen": component("gen", gen)})
+	result := filepath.Join(dir, "comps/gen/out/sub/result.txt")
+	runs := func() int {
+		b, _ := os.ReadFile(filepath.Join(dir, "runs"))
+		return strings.Count(string(b), "run\n")
+	}
+	ctx := context.Background()
+
+	r := run(t, ctx, dir, "build")
+	if r.code != 0 || !strings.Contains(r.stdout, "ok      gen:build") {
+		t.Fatalf("first run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	if err := os.Remove(result); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, ctx, dir, "build", "--verbose")
+	if r.code != 0 || !strings.Contains(r.stdout, "cached  gen:build") {
+		t.Fatalf("second run not cached: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "gen:build | hello from gen") {
+		t.Errorf("log not replayed:\n%s", r.stdout)
+	}
+	if b, err := os.ReadFile(result); err != nil || string(b) != "built-1\n" {
+		t.Errorf("output not restored: %q, %v", b, err)
+	}
+
+	// A damaged output is restored too; the log is not shown without -v.
+	write(t, dir, map[string]string{"comps/gen/out/sub/result.txt": "garbage"})
+	r = run(t, ctx, dir, "build")
+	if b, _ := os.ReadFile(result); string(b) != "built-1\n" || strings.Contains(r.stdout, "hello from gen") {
+		t.Errorf("third run: result %q, stdout:\n%s", b, r.stdout)
+	}
+	if runs() != 1 {
+		t.Errorf("the command ran %d times, want 1", runs())
+	}
+
+	write(t, dir, map[string]string{"comps/gen/src.txt": "2\n"})
+	r = run(t, ctx, dir, "build", "--explain")
+	if !strings.Contains(r.stdout, "ok      gen:build") || !strings.Contains(r.stdout, "miss: file modified: comps/gen/src.txt") {
+		t.Errorf("changed input: stdout:\n%s", r.stdout)
+	}
+	if b, _ := os.ReadFile(result); string(b) != "built-2\n" || runs() != 2 {
+		t.Errorf("after change: result %q, runs %d", b, runs())
+	}
+}
+
+func TestExplainDryRun(t *testing.T) {
+	t.Parallel()
+	dir := workspace(t, map[string]string{
+		"lib": component("lib", "echo lib"),
+		"app": component("app", "echo app", "lib"),
+	})
+	ctx := context.Background()
+	r := run(t, ctx, dir, "build", "--dry-run", "--explain")
+	if r.code != 0 || !strings.Contains(r.stdout, "no previous run") {
+		t.Fatalf("dry run before any run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".mono/cache/entries")); err == nil {
+		entries, _ := os.ReadDir(filepath.Join(dir, ".mono/cache/entries"))
+		if len(entries) > 0 {
+			t.Errorf("a dry run stored entries")
+		}
+	}
+	if r := run(t, ctx, dir, "build"); r.code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	write(t, dir, map[string]string{"comps/lib/new.txt": "x"})
+	r = run(t, ctx, dir, "build", "--dry-run", "--explain", "--json")
+	var s runcmd.Summary
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, task := range s.Tasks {
+		for _, c := range task.Changes {
+			got[task.Component] = append(got[task.Component], c.String())
+		}
+	}
+	want := map[string][]string{"lib": {"file added: comps/lib/new.txt"}, "app": {"dependency lib changed"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("explanations (-want +got):\n%s", diff)
+	}
+}
+
+func TestFailure(t *testing.T) {
+	t.Parallel()
+	comps := map[string]string{
+		"bad":   component("bad", "echo boom >&2; exit 3"),
+		"above": component("above", "echo above", "bad"),
+		"free":  component("free", "sleep 0.2; echo free"),
+	}
+	tests := []struct {
+		name string
+		args []string
+		want map[string]string
+	}{
+		{name: "continue runs independent tasks", args: []string{"--continue"},
+			want: map[string]string{"bad": "failed/miss", "above": "skipped/-", "free": "ok/miss"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := workspace(t, comps)
+			r := run(t, context.Background(), dir, append([]string{"build", "--json"}, tt.args...)...)
+			if r.code != cli.ExitFailed {
+				t.Errorf("exit %d, want %d", r.code, cli.ExitFailed)
+			}
+			if diff := cmp.Diff(tt.want, statuses(t, r.stdout)); diff != "" {
+				t.Errorf("statuses (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(r.stdout, `"log": "boom\n"`) {
+				t.Errorf("failed log not in the summary:\n%s", r.stdout)
+			}
+		})
+	}
+	t.Run("plain output", func(t *testing.T) {
+		t.Parallel()
+		dir := workspace(t, comps)
+		r := run(t, context.Background(), dir, "build", "--parallel", "1")
+		if r.code != cli.ExitFailed {
+			t.Errorf("exit %d, want %d", r.code, cli.ExitFailed)
+		}
+		for _, want := range []string{
+			"failed  bad:build",
+			"skipped above:build  (dependency bad:build failed)",
+			"==> bad:build failed (exit status 3), log:\nboom\n",
+		} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+			}
+		}
+		if !strings.Contains(r.stderr, "1 of 3 tasks failed: bad:build") {
+			t.Errorf("stderr: %s", r.stderr)
+		}
+		// A failure is not cached: the next run runs it again.
+		r = run(t, context.Background(), dir, "build", "bad", "--json")
+		if diff := cmp.Diff(map[string]string{"bad": "failed/miss"}, statuses(t, r.stdout)); diff != "" {
+			t.Errorf("second run (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	dir := workspace(t, map[string]string{"orders": component("orders", "true")})
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "unknown target", args: []string{"biuld"}, want: `unknown target "biuld": no component has it (did you mean "build"?); known targets: build`},
+		{name: "unknown component", args: []string{"build", "ordres"}, want: `unknown component "ordres" (did you mean "orders"?)`},
+		{name: "no target", args: nil, want: "requires at least 1 arg"},
+		{name: "affected needs base", args: []string{"build", "--affected"}, want: "--affected needs --base"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, context.Background(), dir, tt.args...)
+			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", r.code, r.stderr, cli.ExitUsage, tt.want)
+			}
+		})
+	}
+}
+
+func TestInterruptKillsTasks(t *testing.T) {
+	t.Parallel()
+	dir := workspace(t, map[string]string{"slow": component("slow", `sleep 30 & echo $! > "$MONO_ROOT/pid"; wait`)})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan result)
+	go func() { done <- run(t, ctx, dir, "build") }()
+	pidFile := filepath.Join(dir, "pid")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if b, err := os.ReadFile(pidFile); err == nil && len(b) > 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the task never started")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not stop after cancel")
+	}
+	if r.code == 0 || !strings.Contains(r.stderr, "interrupted") {
+		t.Errorf("exit %d, stderr %q; want non-zero and interrupted", r.code, r.stderr)
+	}
+	b, _ := os.ReadFile(pidFile)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The grandchild got the signal with its process group: it is gone or
+	// a zombie waiting for its new parent.
+	for time.Now().Before(deadline) {
+		if !alive(pid) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Errorf("process %d of the cancelled task still runs", pid)
+}
+
+func alive(pid int) bool {
+	if err := syscall.Kill(pid, 0); err != nil {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	return len(fields) > 0 && fields[0] != "Z"
+}
