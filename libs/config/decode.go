@@ -343,6 +343,7 @@ func (d *decoder) reference(path []string, n *node, v reflect.Value, raw string)
 	got, err := d.resolve(d.ctx, ref)
 	if err != nil {
 		d.problem(n.origin, path, ErrUnresolved, "cannot resolve %s: %v", raw, err)
+		d.probs[len(d.probs)-1].Err = err
 		return
 	}
 	if secret {

@@ -29,6 +29,9 @@ type Problem struct {
 	Kind error
 	// Msg says what is wrong; it never holds a secret value.
 	Msg string
+	// Err is the cause, when a provider failed (ErrNotFound, ErrUnavailable,
+	// ErrRefused, ...); its text is part of Msg.
+	Err error
 }
 
 func (p *Problem) Error() string {
@@ -45,8 +48,13 @@ func (p *Problem) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the sentinel kind.
-func (p *Problem) Unwrap() error { return p.Kind }
+// Unwrap returns the sentinel kind and the cause.
+func (p *Problem) Unwrap() []error {
+	if p.Err == nil {
+		return []error{p.Kind}
+	}
+	return []error{p.Kind, p.Err}
+}
 
 // Problems is every problem found, in file order; it is the error type that
 // Load and Decode return.

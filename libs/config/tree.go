@@ -86,6 +86,9 @@ func syntaxProblem(file string, layer Layer, err error) *Problem {
 		if n, _ := fmt.Sscanf(rest, "%d:", &line); n == 1 {
 			o.Line = line
 			msg = strings.TrimSpace(rest[strings.Index(rest, ":")+1:])
+			if strings.HasPrefix(msg, "did not find expected") {
+				o.Line++ // yaml counts parser (not scanner) error lines from 0
+			}
 		}
 	}
 	return &Problem{Origin: o, Kind: ErrSyntax, Msg: "malformed YAML: " + msg}
