@@ -37,7 +37,7 @@ const orderCols = "o.id, o.customer_id, o.region, o.status, o.subtotal_cents, o.
 
 // queries are the statements, in the dialect of the database.
 type queries struct {
-	byKey, insertOrder, insertItem, get, transition, status string
+	byKey, insertOrder, insertItem, get, status string
 }
 
 // New returns a store over d, whose schema is migrated.
