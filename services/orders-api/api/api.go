@@ -202,8 +202,8 @@ var secured = []map[string][]string{{bearer: {}}}
 func (h *handlers) routes(a huma.API) {
 	huma.Register(a, huma.Operation{
 		OperationID: "create-order", Method: http.MethodPost, Path: "/orders", Tags: []string{"orders"},
-		Summary:     "Create an order",
-		Description: "Validates, prices (through the pricing service) and stores a pending order. Send an Idempotency-Key to make retries safe: the same key with the same body returns the first order; with another body, 422.",
+		Summary:       "Create an order",
+		Description:   "Validates, prices (through the pricing service) and stores a pending order. Send an Idempotency-Key to make retries safe: the same key with the same body returns the first order; with another body, 422.",
 		DefaultStatus: http.StatusCreated, MaxBodyBytes: MaxCreateBytes,
 		Security: secured, Metadata: map[string]any{"role": auth.Editor},
 		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
@@ -213,13 +213,13 @@ func (h *handlers) routes(a huma.API) {
 		Summary:     "List orders",
 		Description: "Newest first, filtered, one page at a time: pass next_cursor back as cursor for the next page.",
 		Security:    secured, Metadata: map[string]any{"role": auth.Viewer},
-		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
+		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
 	}, h.listOrders)
 	huma.Register(a, huma.Operation{
 		OperationID: "get-order", Method: http.MethodGet, Path: "/orders/{id}", Tags: []string{"orders"},
 		Summary:  "Get an order",
 		Security: secured, Metadata: map[string]any{"role": auth.Viewer},
-		Errors:   []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity},
+		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity},
 	}, h.getOrder)
 	for _, t := range []struct {
 		action, summary string
@@ -233,7 +233,7 @@ func (h *handlers) routes(a huma.API) {
 			OperationID: t.action + "-order", Method: http.MethodPost, Path: "/orders/{id}/" + t.action, Tags: []string{"orders"},
 			Summary:  t.summary,
 			Security: secured, Metadata: map[string]any{"role": auth.Editor},
-			Errors:   []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
+			Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 		}, func(ctx context.Context, in *orderIDInput) (*orderOutput, error) {
 			o, err := t.fn(h.Orders, ctx, in.ID)
 			if err != nil {
@@ -246,7 +246,7 @@ func (h *handlers) routes(a huma.API) {
 		return huma.Operation{
 			OperationID: id, Method: http.MethodGet, Path: path, Tags: []string{"reports"}, Summary: summary,
 			Security: secured, Metadata: map[string]any{"role": auth.Viewer},
-			Errors:   []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
+			Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
 		}
 	}
 	huma.Register(a, reportOp("get-sales-report", "/reports/summary", "Daily sales, orders by status and revenue by region"), h.summary)
