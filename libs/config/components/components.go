@@ -168,6 +168,9 @@ type HTTPServer struct {
 	WriteTimeout time.Duration `yaml:"write_timeout" validate:"min=1s,max=5m"`
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout" validate:"min=1s,max=5m"`
+	// AdminListen is the address of the pprof admin listener; empty turns
+	// it off. Keep it on loopback (kubectl port-forward reaches it).
+	AdminListen string `yaml:"admin_listen" validate:"omitempty,hostname_port"`
 }
 
 // JWT configures the signing of access tokens.
@@ -256,10 +259,15 @@ func defaultHTTP(listen string) HTTPServer {
 	return HTTPServer{Listen: listen, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, ShutdownTimeout: 20 * time.Second}
 }
 
+func withAdmin(h HTTPServer, admin string) HTTPServer {
+	h.AdminListen = admin
+	return h
+}
+
 // DefaultOrdersAPI returns the orders-api defaults.
 func DefaultOrdersAPI() OrdersAPI {
 	return OrdersAPI{
-		HTTP:           defaultHTTP(":8080"),
+		HTTP:           withAdmin(defaultHTTP(":8080"), "127.0.0.1:9080"),
 		JWT:            JWT{Issuer: "acme-orders", TTL: time.Hour},
 		PricingTimeout: 2 * time.Second,
 	}
@@ -267,7 +275,7 @@ func DefaultOrdersAPI() OrdersAPI {
 
 // DefaultPricing returns the pricing defaults.
 func DefaultPricing() Pricing {
-	return Pricing{HTTP: defaultHTTP(":8081"), Currency: "EUR", CacheTTL: time.Minute}
+	return Pricing{HTTP: withAdmin(defaultHTTP(":8081"), "127.0.0.1:9081"), Currency: "EUR", CacheTTL: time.Minute}
 }
 
 // DefaultSalesRollup returns the sales-rollup defaults.
