@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -136,9 +135,19 @@ type decoded struct {
 	section *config.Section
 }
 
-// decodeAll decodes secs of set, resolving references or not, and returns
-// every section with all problems found.
+// decodeAll decodes secs of set and returns every section with all problems
+// found. With resolve, a first pass without references finds broken files,
+// so that nothing is fetched (and no provider waited for) before they are
+// fixed; then references are resolved and the rules checked.
 func decodeAll(ctx context.Context, set *config.Set, secs []components.Section, resolve bool) ([]decoded, config.Problems, error) {
+	out, probs, err := decodePass(ctx, set, secs, false)
+	if err != nil || !resolve || config.IsFileError(probs) {
+		return out, probs, err
+	}
+	return decodePass(ctx, set, secs, true)
+}
+
+func decodePass(ctx context.Context, set *config.Set, secs []components.Section, resolve bool) ([]decoded, config.Problems, error) {
 	var out []decoded
 	var probs config.Problems
 	for _, s := range secs {
@@ -161,8 +170,7 @@ func decodeAll(ctx context.Context, set *config.Set, secs []components.Section, 
 	return out, probs, nil
 }
 
-// write prints with a tab writer's rows, ignoring write errors of a closed
-// pipe the way fmt.Print does.
+// writeRows prints rows as aligned columns; the last column is not padded.
 func writeRows(w io.Writer, rows [][]string) {
 	widths := map[int]int{}
 	for _, row := range rows {
@@ -199,8 +207,4 @@ func nest(entries []config.Entry) map[string]any {
 		m[e.Path[len(e.Path)-1]] = e.Value
 	}
 	return root
-}
-
-func envFlags(envs []string) string {
-	return strings.Join(slices.Clone(envs), ", ")
 }

@@ -106,8 +106,7 @@ func (r *runner) diff(cmd *cobra.Command, envFlags []string, component string, a
 }
 
 // diffValue is how a key compares: its value, and for a secret where it
-// comes from (a reference, or a literal that may differ, shown by a short
-// fingerprint-free marker).
+// comes from (its reference, or the place of a literal), never its value.
 func diffValue(e config.Entry, ok bool) string {
 	switch {
 	case !ok:

@@ -2,6 +2,7 @@ package configcmd
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -79,7 +80,7 @@ func (r *runner) show(cmd *cobra.Command, o showOptions) error {
 		if o.resolve {
 			note = "references resolved"
 		}
-		fmt.Fprintf(out, "# env %s from %s; %s\n", env, envFlags(set.Files()), note)
+		fmt.Fprintf(out, "# env %s from %s; %s\n", env, strings.Join(set.Files(), ", "), note)
 		rows := make([][]string, 0, len(entries))
 		for _, e := range entries {
 			row := []string{e.Key, e.Value}
