@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -378,4 +379,61 @@ func alive(pid int) bool {
 	}
 	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
 	return len(fields) > 0 && fields[0] != "Z"
+}
+
+func git(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+}
+
+func TestAffectedAndWithDeps(t *testing.T) {
+	t.Parallel()
+	dir := workspace(t, map[string]string{
+		"lib":   component("lib", "echo lib"),
+		"app":   component("app", "echo app", "lib"),
+		"other": component("other", "echo other"),
+	})
+	write(t, dir, map[string]string{".gitignore": ".mono/\n"})
+	git(t, dir, "init", "-q", "-b", "main")
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-q", "-m", "init")
+	write(t, dir, map[string]string{"comps/lib/src.txt": "2\n"})
+
+	tests := []struct {
+		name string
+		args []string
+		want map[string]string
+	}{
+		{name: "affected", args: []string{"--affected", "--base", "HEAD"},
+			want: map[string]string{"lib": "planned/miss", "app": "planned/miss"}},
+		{name: "affected and named", args: []string{"app", "other", "--affected", "--base", "HEAD"},
+			want: map[string]string{"app": "planned/miss"}},
+		{name: "with deps", args: []string{"app", "--with-deps"},
+			want: map[string]string{"lib": "planned/miss", "app": "planned/miss"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, context.Background(), dir, append([]string{"build", "--dry-run", "--json"}, tt.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			if diff := cmp.Diff(tt.want, statuses(t, r.stdout)); diff != "" {
+				t.Errorf("tasks (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("bad ref", func(t *testing.T) {
+		t.Parallel()
+		r := run(t, context.Background(), dir, "build", "--affected", "--base", "nosuchref")
+		if r.code != cli.ExitGit {
+			t.Errorf("exit %d, want %d\n%s", r.code, cli.ExitGit, r.stderr)
+		}
+	})
 }
