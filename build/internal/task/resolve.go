@@ -6,11 +6,13 @@
 package task
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -36,14 +38,26 @@ const OutDirToken = "$MONO_OUT/"
 // to the component's folder.
 const RootToken = "$MONO_ROOT/"
 
+// Facts are what the built-in tasks of a component depend on beyond its kind.
+type Facts struct {
+	// Scripts are the package.json scripts of a node-app.
+	Scripts map[string]string
+	// HasPyTests says whether a Python component has tests (a tests/
+	// folder, conftest.py or pytest.ini).
+	HasPyTests bool
+	// GoMain is the package a Go program builds from, relative to its
+	// folder: "." or, when the folder has no Go files of its own and
+	// cmd/<name> exists, "./cmd/<name>".
+	GoMain string
+}
+
 // Builtin returns the built-in tasks of a component by kind, before
-// mono.yaml and component.yaml refine them. scripts are the package.json
-// scripts of a node-app; hasPyTests says whether a Python component has
-// tests (a tests/ folder, conftest.py or pytest.ini).
+// mono.yaml and component.yaml refine them.
 //
 //   - Go kinds: lint `go vet ./...`, test `go test ./...`; build
 //     `go build ./...` for go-lib and `go build -o "$MONO_OUT/<name>" .`
-//     (output $MONO_OUT/<name>) for go-service, go-job and go-tool.
+//     (output $MONO_OUT/<name>; ./cmd/<name> instead of . when the folder
+//     has no Go files itself) for go-service, go-job and go-tool.
 //   - node-app: one target per package.json script, its text run with sh -c
 //     (pre<name> and post<name> scripts around it, as npm does); build
 //     outputs dist/**.
@@ -51,7 +65,7 @@ const RootToken = "$MONO_ROOT/"
 //   - python-app, python-dags: test `python3 -m pytest -q` when the
 //     component has tests.
 //   - helm-chart, helm-release: none; declare them in component.yaml.
-func Builtin(c *graph.Component, scripts map[string]string, hasPyTests bool) map[string]graph.Task {
+func Builtin(c *graph.Component, f Facts) map[string]graph.Task {
 	out := map[string]graph.Task{}
 	switch {
 	case c.Kind.IsGo():
@@ -61,14 +75,14 @@ func Builtin(c *graph.Component, scripts map[string]string, hasPyTests bool) map
 			out["build"] = graph.Task{Command: "go build ./...", Env: goEnv, Tools: goTools}
 		} else {
 			out["build"] = graph.Task{
-				Command: fmt.Sprintf(`go build -o "$MONO_OUT/%s" .`, c.Name),
+				Command: fmt.Sprintf(`go build -o "$MONO_OUT/%s" %s`, c.Name, cmp.Or(f.GoMain, ".")),
 				Outputs: []string{OutDirToken + c.Name},
 				Env:     goEnv, Tools: goTools,
 			}
 		}
 	case c.Kind == graph.NodeApp:
-		for name, text := range scripts {
-			t := graph.Task{Command: npmCommand(scripts, name, text), Env: nodeEnv, Tools: nodeTool}
+		for name, text := range f.Scripts {
+			t := graph.Task{Command: npmCommand(f.Scripts, name, text), Env: nodeEnv, Tools: nodeTool}
 			if name == "build" {
 				t.Outputs = []string{"dist/**"}
 			}
@@ -77,11 +91,23 @@ func Builtin(c *graph.Component, scripts map[string]string, hasPyTests bool) map
 	case c.Kind == graph.TerraformStack || c.Kind == graph.TerraformModule:
 		out["lint"] = graph.Task{Command: "terraform fmt -check -recursive", Tools: []string{"terraform"}}
 	case c.Kind == graph.PythonApp || c.Kind == graph.PythonDAGs:
-		if hasPyTests {
+		if f.HasPyTests {
 			out["test"] = graph.Task{Command: "python3 -m pytest -q", Env: []string{"PYTHONPATH"}, Tools: []string{"python3"}}
 		}
 	}
 	return out
+}
+
+// goMain returns "." when dir holds Go files, else "./cmd/<name>" when that
+// folder exists, else ".".
+func goMain(dir, name string) string {
+	if m, _ := filepath.Glob(filepath.Join(dir, "*.go")); len(m) > 0 {
+		return "."
+	}
+	if info, err := os.Stat(filepath.Join(dir, "cmd", name)); err == nil && info.IsDir() {
+		return "./cmd/" + name
+	}
+	return "."
 }
 
 // npmCommand wraps a script with its pre and post scripts, as npm run does.
@@ -131,7 +157,7 @@ func (r *Resolver) Tasks(c *graph.Component) (map[string]graph.Task, error) {
 	if ok {
 		return tasks, nil
 	}
-	var scripts map[string]string
+	var f Facts
 	if c.Kind == graph.NodeApp {
 		file := path.Join(c.Dir, "package.json")
 		data, err := os.ReadFile(r.ws.Path(file))
@@ -143,18 +169,20 @@ func (r *Resolver) Tasks(c *graph.Component) (map[string]graph.Task, error) {
 			if err != nil {
 				return nil, err
 			}
-			scripts = p.Scripts
+			f.Scripts = p.Scripts
 		}
 	}
-	hasPyTests := false
 	if c.Kind == graph.PythonApp || c.Kind == graph.PythonDAGs {
 		for _, n := range []string{"tests", "conftest.py", "pytest.ini"} {
 			if _, err := os.Stat(r.ws.Path(path.Join(c.Dir, n))); err == nil {
-				hasPyTests = true
+				f.HasPyTests = true
 			}
 		}
 	}
-	tasks = Builtin(c, scripts, hasPyTests)
+	if c.Kind.IsGo() && c.Kind != graph.GoLib {
+		f.GoMain = goMain(r.ws.Path(c.Dir), c.Name)
+	}
+	tasks = Builtin(c, f)
 	for target, t := range r.ws.Settings.Tasks[c.Kind] {
 		tasks[target] = merge(tasks[target], t)
 	}
