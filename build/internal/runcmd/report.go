@@ -221,13 +221,16 @@ type TaskResult struct {
 	// Status is ok, cached, failed or skipped; planned in a dry run.
 	Status string `json:"status"`
 	// Cache is hit, miss, off (not cacheable) or - (not run).
-	Cache      string        `json:"cache"`
-	Key        string        `json:"key"`
-	DurationMS int64         `json:"durationMs"`
-	ExitCode   int           `json:"exitCode,omitempty"`
-	Reason     string        `json:"reason,omitempty"`
-	Warning    string        `json:"warning,omitempty"`
-	Changes    []task.Change `json:"changes,omitempty"`
+	Cache      string `json:"cache"`
+	Key        string `json:"key"`
+	DurationMS int64  `json:"durationMs"`
+	// CachedDurationMS is how long the task took when its cached result
+	// was made (cache hits only).
+	CachedDurationMS int64         `json:"cachedDurationMs,omitempty"`
+	ExitCode         int           `json:"exitCode,omitempty"`
+	Reason           string        `json:"reason,omitempty"`
+	Warning          string        `json:"warning,omitempty"`
+	Changes          []task.Change `json:"changes,omitempty"`
 	// Log is included for failed tasks (and every task with --verbose).
 	Log string `json:"log,omitempty"`
 }
@@ -241,7 +244,7 @@ func summarize(target string, nodes []*node, elapsed time.Duration) Summary {
 		}
 		s.Tasks = append(s.Tasks, TaskResult{
 			Component: n.comp.Name, Target: n.m.Target, Status: n.status, Cache: n.cache, Key: n.m.Key,
-			DurationMS: n.dur.Milliseconds(), ExitCode: n.exitCode, Reason: n.reason, Warning: n.warn,
+			DurationMS: n.dur.Milliseconds(), CachedDurationMS: n.saved.Milliseconds(), ExitCode: n.exitCode, Reason: n.reason, Warning: n.warn,
 			Changes: n.changes, Log: string(n.log),
 		})
 	}

@@ -171,12 +171,23 @@ func keys(t *testing.T, dir, target string, env map[string]string) map[string]*M
 	return m
 }
 
+// otherInputs declares the inputs of other's test: its src folder and the
+// JSON files of the root's shared folder.
+var otherInputs = map[string]string{
+	"libs/other/component.yaml": "tasks:\n  test:\n    command: go test ./...\n    inputs: [src/**, \"$MONO_ROOT/shared/*.json\"]\n",
+	"libs/other/src/a.go":       "package src\n",
+	"libs/other/notes.md":       "notes\n",
+	"shared/schema.json":        "{}\n",
+	"shared/readme.txt":         "readme\n",
+}
+
 func TestKeyChanges(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name       string
 		target     string
 		component  string
+		setup      map[string]string // files written before the first key
 		env        map[string]string // before and after unless envAfter
 		envAfter   map[string]string
 		change     map[string]string // files written after the first key
@@ -199,6 +210,14 @@ func TestKeyChanges(t *testing.T) {
 		{name: "dependency changes the dependent", target: "test", component: "app", change: map[string]string{"libs/lib/lib.go": "package lib // changed\n"}, wantChange: true},
 		{name: "dependency's dependency env reaches the dependent", target: "test", component: "app", env: map[string]string{"LIB_FLAG": "1"}, envAfter: map[string]string{"LIB_FLAG": "2"}, wantChange: true},
 		{name: "dependent does not change the dependency", target: "test", component: "lib", change: map[string]string{"libs/app/app.go": "package app // changed\n\nimport _ \"example.com/t/libs/lib\"\n"}},
+		{name: "declared input glob", target: "test", component: "other", setup: otherInputs,
+			change: map[string]string{"libs/other/src/a.go": "package src // changed\n"}, wantChange: true},
+		{name: "file outside declared inputs", target: "test", component: "other", setup: otherInputs,
+			change: map[string]string{"libs/other/notes.md": "changed\n"}},
+		{name: "root input glob", target: "test", component: "other", setup: otherInputs,
+			change: map[string]string{"shared/schema.json": "{\"v\": 2}\n"}, wantChange: true},
+		{name: "root file outside the root input glob", target: "test", component: "other", setup: otherInputs,
+			change: map[string]string{"shared/readme.txt": "changed\n"}},
 		{name: "node source", target: "build", component: "shop", change: map[string]string{"web/shop/src/main.ts": "export const x = 1\n"}, wantChange: true},
 		{name: "node build output is no input", target: "build", component: "shop", change: map[string]string{"web/shop/dist/main.js": "x\n"}},
 		{name: "node_modules is no input", target: "build", component: "shop", change: map[string]string{"web/shop/node_modules/x/index.js": "x\n"}},
@@ -208,6 +227,7 @@ func TestKeyChanges(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			write(t, dir, keyFixture)
+			write(t, dir, tt.setup)
 			before := keys(t, dir, tt.target, tt.env)[tt.component]
 			if before == nil {
 				t.Fatalf("%s has no %s task", tt.component, tt.target)
