@@ -9,8 +9,6 @@
 // answered with a bare 500 that holds no error text.
 package api
 
-//go:generate go run ./openapigen ../openapi.json
-
 import (
 	"context"
 	"encoding/json"
