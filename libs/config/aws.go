@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // AWS is the shared.aws section: where the AWS APIs are.
@@ -39,6 +40,9 @@ func NewAWSConfig(ctx context.Context, s AWS) (aws.Config, error) {
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithHTTPClient(httpClient),
 		awsconfig.WithRetryMaxAttempts(2),
+		// The SDK's own warnings (IMDS fallbacks) would go straight to
+		// stderr; failures reach the caller as errors instead.
+		awsconfig.WithLogger(logging.Nop{}),
 	}
 	if s.Region != "" {
 		opts = append(opts, awsconfig.WithRegion(s.Region))

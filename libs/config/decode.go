@@ -376,7 +376,7 @@ func display(v reflect.Value) string {
 		}
 		return Redacted
 	case v.Type() == durationType:
-		return FormatDuration(time.Duration(v.Int()))
+		return formatDuration(time.Duration(v.Int()))
 	case v.Kind() == reflect.String:
 		return v.String()
 	case v.Kind() == reflect.Slice:
@@ -443,9 +443,9 @@ func closest(name string, known []string) string {
 	return best
 }
 
-// FormatDuration writes d as people write it in the files: 1h, 1h30m, 5m,
+// formatDuration writes d as people write it in the files: 1h, 1h30m, 5m,
 // 30s, not 1h0m0s.
-func FormatDuration(d time.Duration) string {
+func formatDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")

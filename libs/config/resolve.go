@@ -72,8 +72,10 @@ type cached struct {
 }
 
 type downState struct {
-	err   error
-	until time.Time
+	err    error
+	source string // the source whose fetch failed
+	shown  string // that source as people write it
+	until  time.Time
 }
 
 // downFor is how long a provider that could not be reached is not asked
@@ -120,7 +122,10 @@ func (r *Resolver) source(ctx context.Context, ref Ref, fresh bool) (Versioned, 
 		return c.v, nil
 	}
 	if d.err != nil && now.Before(d.until) {
-		return Versioned{}, d.err
+		if d.source == id {
+			return Versioned{}, d.err
+		}
+		return Versioned{}, fmt.Errorf("%w: %s not asked: it could not be reached for %s just before", ErrUnavailable, ref.Kind, d.shown)
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
 	defer cancel()
@@ -129,13 +134,13 @@ func (r *Resolver) source(ctx context.Context, ref Ref, fresh bool) (Versioned, 
 	defer r.mu.Unlock()
 	if err != nil {
 		if errors.Is(err, ErrUnavailable) {
-			r.down[ref.Kind] = downState{err: err, until: now.Add(downFor)}
+			r.down[ref.Kind] = downState{err: err, source: id, shown: ref.Kind.String() + "://" + ref.Name, until: now.Add(downFor)}
 		}
 		return Versioned{}, err
 	}
 	delete(r.down, ref.Kind)
 	r.cache[id] = cached{v: v, at: now}
-	r.opts.Logger.Debug("config: resolved reference", "ref", ref.Kind.String()+"://"+strings.TrimPrefix(ref.Name, "/"), "version", v.Version)
+	r.opts.Logger.Debug("config: resolved reference", "ref", ref.Kind.String()+"://"+ref.Name, "version", v.Version)
 	return v, nil
 }
 

@@ -43,9 +43,6 @@ func (n *node) describe() string {
 	case seqNode:
 		return "a list"
 	}
-	if n.fromVar {
-		return fmt.Sprintf("%q", n.yn.Value)
-	}
 	return fmt.Sprintf("%q", n.yn.Value)
 }
 

@@ -57,7 +57,11 @@ func (r *runner) validate(ctx context.Context, _ *cobra.Command, envFlag string)
 		return err
 	}
 	if len(probs) > 0 {
-		return exitFor(fmt.Errorf("config %s is invalid (%d problems):\n%w", env, len(probs), probs))
+		noun := "problems"
+		if len(probs) == 1 {
+			noun = "problem"
+		}
+		return exitFor(fmt.Errorf("config %s is invalid (%d %s):\n%w", env, len(probs), noun, probs))
 	}
 	keys, refs := 0, 0
 	for _, g := range got {
