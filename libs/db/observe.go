@@ -19,6 +19,9 @@ type observer struct {
 	cfg     Config
 	log     *slog.Logger
 	latency *prometheus.HistogramVec
+	// observers are the histogram children per operation and outcome,
+	// resolved once: the label lookup is too slow for the hot path.
+	observers [len(operations)][2]prometheus.Observer
 }
 
 var (
@@ -27,7 +30,7 @@ var (
 )
 
 func newObserver(cfg Config, log *slog.Logger) *observer {
-	return &observer{
+	o := &observer{
 		cfg: cfg,
 		log: log,
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -37,24 +40,40 @@ func newObserver(cfg Config, log *slog.Logger) *observer {
 			Buckets:     []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"op", "outcome"}),
 	}
+	for i, op := range operations {
+		o.observers[i][0] = o.latency.WithLabelValues(op, "ok")
+		o.observers[i][1] = o.latency.WithLabelValues(op, "error")
+	}
+	return o
 }
 
 type traceKey struct{}
 
+// trace is a statement in flight. It is also the context the statement
+// runs under (one allocation instead of a value context plus a record).
 type trace struct {
+	context.Context
 	start  time.Time
 	sql    string
 	args   int
 	cancel context.CancelFunc
 }
 
-// begin starts timing a statement and bounds ctx by the query timeout.
-func (o *observer) begin(ctx context.Context, sql string, args int) (context.Context, *trace) {
-	t := &trace{start: time.Now(), sql: sql, args: args}
-	if _, ok := ctx.Deadline(); !ok {
-		ctx, t.cancel = context.WithTimeout(ctx, o.cfg.QueryTimeout)
+// Value implements context.Context.
+func (t *trace) Value(key any) any {
+	if key == (traceKey{}) {
+		return t
 	}
-	return context.WithValue(ctx, traceKey{}, t), t
+	return t.Context.Value(key)
+}
+
+// begin starts timing a statement and bounds ctx by the query timeout.
+func (o *observer) begin(ctx context.Context, sql string, args int) *trace {
+	t := &trace{Context: ctx, start: time.Now(), sql: sql, args: args}
+	if _, ok := ctx.Deadline(); !ok {
+		t.Context, t.cancel = context.WithTimeout(ctx, o.cfg.QueryTimeout)
+	}
+	return t
 }
 
 // end records a finished statement.
@@ -63,20 +82,19 @@ func (o *observer) end(t *trace, err error, release bool) {
 	if release && t.cancel != nil {
 		t.cancel()
 	}
-	outcome := "ok"
+	outcome := 0
 	if err != nil && !isNoRows(err) {
-		outcome = "error"
+		outcome = 1
 	}
-	o.latency.WithLabelValues(operation(t.sql), outcome).Observe(d.Seconds())
+	o.observers[operation(t.sql)][outcome].Observe(d.Seconds())
 	if o.cfg.SlowQuery > 0 && d >= o.cfg.SlowQuery {
-		o.log.Warn("slow query", "duration", d, "sql", Redact(t.sql), "args", t.args, "outcome", outcome)
+		o.log.Warn("slow query", "duration", d, "sql", Redact(t.sql), "args", t.args, "outcome", [2]string{"ok", "error"}[outcome])
 	}
 }
 
 // TraceQueryStart implements pgx.QueryTracer.
 func (o *observer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
-	ctx, _ = o.begin(ctx, data.SQL, len(data.Args))
-	return ctx
+	return o.begin(ctx, data.SQL, len(data.Args))
 }
 
 // TraceQueryEnd implements pgx.QueryTracer; for queries pgx calls it when
@@ -89,8 +107,7 @@ func (o *observer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 
 // BeforeQuery implements bun.QueryHook.
 func (o *observer) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
-	ctx, _ = o.begin(ctx, e.Query, 0)
-	return ctx
+	return o.begin(ctx, e.Query, 0)
 }
 
 // AfterQuery implements bun.QueryHook. A raw QueryContext/QueryRowContext
@@ -105,18 +122,28 @@ func (o *observer) AfterQuery(ctx context.Context, e *bun.QueryEvent) {
 	o.end(t, e.Err, release)
 }
 
-// operation is the statement's first keyword, lowercased, from a short list
-// (the metric label must stay low-cardinality).
-func operation(sql string) string {
-	s := strings.TrimLeft(sql, " \t\r\n(")
-	if i := strings.IndexAny(s, " \t\r\n(;"); i > 0 {
-		s = s[:i]
+// operations are the values of the op label: a statement's first keyword
+// from a short list, else "other" (the label must stay low-cardinality).
+var operations = [...]string{"other", "select", "insert", "update", "delete", "with", "begin", "commit", "rollback", "savepoint", "release", "create", "alter", "drop", "copy"}
+
+// operation returns the index in operations of sql's first keyword, without
+// allocating.
+func operation(sql string) int {
+	i := 0
+	for i < len(sql) && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\r' || sql[i] == '\n' || sql[i] == '(') {
+		i++
 	}
-	switch op := strings.ToLower(s); op {
-	case "select", "insert", "update", "delete", "with", "begin", "commit", "rollback", "savepoint", "release", "create", "alter", "drop", "copy":
-		return op
+	j := i
+	for j < len(sql) && (sql[j] >= 'a' && sql[j] <= 'z' || sql[j] >= 'A' && sql[j] <= 'Z') {
+		j++
 	}
-	return "other"
+	word := sql[i:j]
+	for k, op := range operations[1:] {
+		if strings.EqualFold(word, op) {
+			return k + 1
+		}
+	}
+	return 0
 }
 
 // Redact returns sql with every literal (strings, numbers, dollar-quoted
