@@ -25,7 +25,7 @@ func (l Layer) String() string {
 	case LayerBase:
 		return "base"
 	case LayerEnv:
-		return "env"
+		return "env-file"
 	case LayerOverride:
 		return "override"
 	case LayerVar:

@@ -180,10 +180,10 @@ func TestShowComponentExplain(t *testing.T) {
 	}
 	devLine := lineOf(t, dir, "config/dev.yaml", "signing_key:")
 	want := map[string]string{
-		"orders-api.http.listen":     "orders-api.http.listen :9999 env ORDERS_API__HTTP__LISTEN",
-		"orders-api.jwt.signing_key": fmt.Sprintf("orders-api.jwt.signing_key [redacted] secret://orders-api#jwt_signing_key (not resolved, config/dev.yaml:%d)", devLine),
-		"orders-api.jwt.issuer":      fmt.Sprintf("orders-api.jwt.issuer acme-orders config/base.yaml:%d", lineOf(t, dir, "config/base.yaml", "issuer:")),
-		"shared.log.level":           fmt.Sprintf("shared.log.level debug config/dev.yaml:%d", lineOf(t, dir, "config/dev.yaml", "level:")),
+		"orders-api.http.listen":     "orders-api.http.listen :9999 variable env ORDERS_API__HTTP__LISTEN",
+		"orders-api.jwt.signing_key": fmt.Sprintf("orders-api.jwt.signing_key [redacted] env-file secret://orders-api#jwt_signing_key (not resolved, config/dev.yaml:%d)", devLine),
+		"orders-api.jwt.issuer":      fmt.Sprintf("orders-api.jwt.issuer acme-orders base config/base.yaml:%d", lineOf(t, dir, "config/base.yaml", "issuer:")),
+		"shared.log.level":           fmt.Sprintf("shared.log.level debug env-file config/dev.yaml:%d", lineOf(t, dir, "config/dev.yaml", "level:")),
 		"shared.database.iam_auth":   "shared.database.iam_auth false default",
 	}
 	for key, w := range want {

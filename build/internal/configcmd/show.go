@@ -81,11 +81,18 @@ func (r *runner) show(cmd *cobra.Command, o showOptions) error {
 			note = "references resolved"
 		}
 		fmt.Fprintf(out, "# env %s from %s; %s\n", env, strings.Join(set.Files(), ", "), note)
-		rows := make([][]string, 0, len(entries))
+		rows := make([][]string, 0, len(entries)+1)
+		if o.explain {
+			rows = append(rows, []string{"KEY", "VALUE", "LAYER", "ORIGIN"})
+		}
 		for _, e := range entries {
 			row := []string{e.Key, e.Value}
 			if o.explain {
-				row = append(row, e.Origin.String())
+				origin := e.Origin.String()
+				if e.Origin.Layer == config.LayerDefault {
+					origin = ""
+				}
+				row = append(row, e.Origin.Layer.String(), origin)
 			}
 			rows = append(rows, row)
 		}
