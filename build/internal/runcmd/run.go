@@ -73,7 +73,12 @@ interrupted, 2 unknown target, component or flag. See docs/mono-run.md.`,
   mono run test --affected --base origin/main
   mono run build --dry-run --explain
   mono run lint --continue --json`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cli.Usagef("mono run needs a TARGET, e.g. mono run test")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Target, o.Components = args[0], args[1:]
 			return Run(cmd.Context(), deps, o)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/acme/platform/build/internal/app"
 	"github.com/acme/platform/build/internal/cli"
 	"github.com/acme/platform/build/internal/runcmd"
 )
@@ -61,12 +61,21 @@ type result struct {
 	stdout, stderr string
 }
 
+// run runs `mono run args...` in-process through the cobra command.
 func run(t *testing.T, ctx context.Context, dir string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
 	deps := cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errb}, Dir: dir, Getenv: os.Getenv}
-	code := app.Main(ctx, append([]string{"run"}, args...), deps)
-	return result{code: code, stdout: out.String(), stderr: errb.String()}
+	cmd := runcmd.NewCommand(deps)
+	cmd.SetArgs(args)
+	cmd.SetOut(&out)
+	cmd.SetErr(&errb)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	err := cmd.ExecuteContext(ctx)
+	if err != nil {
+		fmt.Fprintf(&errb, "mono: %v\n", err)
+	}
+	return result{code: cli.CodeOf(err), stdout: out.String(), stderr: errb.String()}
 }
 
 func statuses(t *testing.T, stdout string) map[string]string {
@@ -312,7 +321,7 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{name: "unknown target", args: []string{"biuld"}, want: `unknown target "biuld": no component has it (did you mean "build"?); known targets: build`},
 		{name: "unknown component", args: []string{"build", "ordres"}, want: `unknown component "ordres" (did you mean "orders"?)`},
-		{name: "no target", args: nil, want: "requires at least 1 arg"},
+		{name: "no target", args: nil, want: "mono run needs a TARGET"},
 		{name: "affected needs base", args: []string{"build", "--affected"}, want: "--affected needs --base"},
 	}
 	for _, tt := range tests {
@@ -436,4 +445,89 @@ func TestAffectedAndWithDeps(t *testing.T) {
 			t.Errorf("exit %d, want %d\n%s", r.code, cli.ExitGit, r.stderr)
 		}
 	})
+}
+
+func TestNodeScripts(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write(t, dir, map[string]string{
+		"mono.yaml":                         "project: t\nenvironments: [local]\n",
+		"package.json":                      `{"private": true, "workspaces": ["web/*"]}`,
+		"web/lib/package.json":              `{"name": "@t/lib", "scripts": {"build": "mkdir -p dist && roottool lib > dist/lib.txt"}}`,
+		"web/app/package.json":              `{"name": "@t/app", "dependencies": {"@t/lib": "*"}, "scripts": {"build": "mkdir -p dist && pkgtool && cat ../lib/dist/lib.txt > dist/app.txt", "prebuild": "echo pre"}}`,
+		"web/app/src/index.js":              "export {}\n",
+		"node_modules/.bin/roottool":        "#!/bin/sh\necho \"root tool for $1\"\n",
+		"web/app/node_modules/.bin/pkgtool": "#!/bin/sh\necho package tool\n",
+	})
+	for _, f := range []string{"node_modules/.bin/roottool", "web/app/node_modules/.bin/pkgtool"} {
+		if err := os.Chmod(filepath.Join(dir, f), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	r := run(t, ctx, dir, "build", "--json", "--verbose")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if diff := cmp.Diff(map[string]string{"@t/lib": "ok/miss", "@t/app": "ok/miss"}, statuses(t, r.stdout)); diff != "" {
+		t.Errorf("first run (-want +got):\n%s", diff)
+	}
+	var s runcmd.Summary
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Tasks[1].Log; got != "pre\npackage tool\n" {
+		t.Errorf("app log = %q, want the pre script's and the package tool's output", got)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "web/app/dist/app.txt")); string(b) != "root tool for lib\n" {
+		t.Errorf("app built from the lib's output: %q", b)
+	}
+
+	if err := os.RemoveAll(filepath.Join(dir, "web/app/dist")); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, ctx, dir, "build", "--json")
+	if diff := cmp.Diff(map[string]string{"@t/lib": "cached/hit", "@t/app": "cached/hit"}, statuses(t, r.stdout)); diff != "" {
+		t.Errorf("second run (-want +got):\n%s", diff)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "web/app/dist/app.txt")); string(b) != "root tool for lib\n" {
+		t.Errorf("dist not restored: %q", b)
+	}
+
+	// A change in the library misses the app's cache too.
+	write(t, dir, map[string]string{"web/lib/index.js": "export const x = 1\n"})
+	r = run(t, ctx, dir, "build", "--json")
+	if diff := cmp.Diff(map[string]string{"@t/lib": "ok/miss", "@t/app": "ok/miss"}, statuses(t, r.stdout)); diff != "" {
+		t.Errorf("after a library change (-want +got):\n%s", diff)
+	}
+}
+
+func TestGoDefaults(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go is not on PATH")
+	}
+	dir := t.TempDir()
+	write(t, dir, map[string]string{
+		"mono.yaml":            "project: t\nenvironments: [local]\n",
+		"go.mod":               "module example.com/t\n\ngo 1.26\n",
+		"libs/money/money.go":  "package money\n\n// Cents is an amount.\ntype Cents int64\n",
+		"services/api/main.go": "package main\n\nimport \"example.com/t/libs/money\"\n\nfunc main() { println(money.Cents(1)) }\n",
+	})
+	ctx := context.Background()
+	r := run(t, ctx, dir, "build", "--json")
+	if diff := cmp.Diff(map[string]string{"money": "ok/miss", "api": "ok/miss"}, statuses(t, r.stdout)); diff != "" {
+		t.Fatalf("first run (-want +got):\n%s\n%s", diff, r.stdout)
+	}
+	bin := filepath.Join(dir, ".mono/out/api")
+	if err := os.Remove(bin); err != nil {
+		t.Fatalf("the service binary was not built into MONO_OUT: %v", err)
+	}
+	r = run(t, ctx, dir, "build", "--json")
+	if diff := cmp.Diff(map[string]string{"money": "cached/hit", "api": "cached/hit"}, statuses(t, r.stdout)); diff != "" {
+		t.Errorf("second run (-want +got):\n%s", diff)
+	}
+	if info, err := os.Stat(bin); err != nil || info.Mode().Perm()&0o100 == 0 {
+		t.Errorf("binary not restored executable: %v, %v", info, err)
+	}
 }
