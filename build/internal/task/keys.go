@@ -31,6 +31,10 @@ type Keyer struct {
 	modOnce sync.Once
 	mods    map[string]string
 	modErr  error
+
+	lockOnce sync.Once
+	lock     npmLock
+	lockErr  error
 }
 
 // NewKeyer returns a keyer over the graph g of ws.
@@ -48,7 +52,8 @@ func NewKeyer(ws *workspace.Workspace, g *graph.Graph, resolver *Resolver, hashe
 // Keys returns the manifest (with its key) of target for each of names
 // that has the target, and for each of their transitive dependencies that
 // has it. A component's key covers its command, declared env vars and
-// tools, output globs, input files, Go module versions (Go kinds), and the
+// tools, output globs, input files, Go module versions (Go kinds) or the
+// package-lock.json entries it resolves to (node-app), and the
 // hashes of its direct dependencies: their key for the same target, or for
 // one without the target a hash of its files and its own dependencies.
 func (k *Keyer) Keys(ctx context.Context, target string, names []string) (map[string]*Manifest, error) {
@@ -141,6 +146,15 @@ func (k *Keyer) manifest(ctx context.Context, c *graph.Component, target string,
 		}
 		for _, mod := range c.Modules {
 			m.Modules[mod] = mods[mod]
+		}
+	}
+	if c.Kind == graph.NodeApp {
+		k.lockOnce.Do(func() { k.lock, k.lockErr = readNPMLock(k.ws.Path("package-lock.json")) })
+		if k.lockErr != nil {
+			return nil, k.lockErr
+		}
+		if pkgs := k.lock.packages(c.Dir); len(pkgs) > 0 {
+			m.Modules = pkgs
 		}
 	}
 	m.Key = m.Sum()

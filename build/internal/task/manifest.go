@@ -34,7 +34,8 @@ type Manifest struct {
 	Env map[string]string `json:"env,omitempty"`
 	// Tools maps each declared tool to its version.
 	Tools map[string]string `json:"tools,omitempty"`
-	// Modules maps Go modules (and "go", the go directive) to versions.
+	// Modules maps Go modules (and "go", the go directive) to versions;
+	// for a node-app, "npm:<lock key>" of each package it resolves to.
 	Modules map[string]string `json:"modules,omitempty"`
 	// Files maps input files to digests.
 	Files Files `json:"files"`
@@ -113,6 +114,9 @@ func (c Change) String() string {
 	case "tool":
 		return fmt.Sprintf("tool %s version changed: %s -> %s", c.Name, orNone(c.From), orNone(c.To))
 	case "module":
+		if name, ok := strings.CutPrefix(c.Name, "npm:"); ok {
+			return fmt.Sprintf("npm package %s changed: %s -> %s", name, orNone(c.From), orNone(c.To))
+		}
 		return fmt.Sprintf("go module %s changed: %s -> %s", c.Name, orNone(c.From), orNone(c.To))
 	case "dependency":
 		return fmt.Sprintf("dependency %s changed", c.Name)

@@ -181,6 +181,22 @@ var otherInputs = map[string]string{
 	"shared/readme.txt":         "readme\n",
 }
 
+// lockFixture returns a package.json for shop that uses vite, and a lock with
+// the given versions of vite (shop's) and left-pad (nobody's).
+func lockFixture(vite, leftPad string) map[string]string {
+	return map[string]string{
+		"web/shop/package.json": `{"name": "shop", "scripts": {"build": "vite build"}, "devDependencies": {"vite": "^5"}}`,
+		"package-lock.json": `{"lockfileVersion": 3, "packages": {
+  "": {"workspaces": ["web/*"]},
+  "web/shop": {"name": "shop", "devDependencies": {"vite": "^5"}},
+  "node_modules/shop": {"resolved": "web/shop", "link": true},
+  "node_modules/vite": {"version": "` + vite + `", "dependencies": {"esbuild": "*"}},
+  "node_modules/esbuild": {"version": "0.20.0"},
+  "node_modules/left-pad": {"version": "` + leftPad + `"}
+}}`,
+	}
+}
+
 func TestKeyChanges(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -218,6 +234,10 @@ func TestKeyChanges(t *testing.T) {
 			change: map[string]string{"shared/schema.json": "{\"v\": 2}\n"}, wantChange: true},
 		{name: "root file outside the root input glob", target: "test", component: "other", setup: otherInputs,
 			change: map[string]string{"shared/readme.txt": "changed\n"}},
+		{name: "npm package the app resolves", target: "build", component: "shop", setup: lockFixture("5.0.0", "1.0.0"),
+			change: lockFixture("5.1.0", "1.0.0"), wantChange: true},
+		{name: "npm package of another workspace", target: "build", component: "shop", setup: lockFixture("5.0.0", "1.0.0"),
+			change: lockFixture("5.0.0", "1.1.0")},
 		{name: "node source", target: "build", component: "shop", change: map[string]string{"web/shop/src/main.ts": "export const x = 1\n"}, wantChange: true},
 		{name: "node build output is no input", target: "build", component: "shop", change: map[string]string{"web/shop/dist/main.js": "x\n"}},
 		{name: "node_modules is no input", target: "build", component: "shop", change: map[string]string{"web/shop/node_modules/x/index.js": "x\n"}},
@@ -281,6 +301,12 @@ func TestExplain(t *testing.T) {
 			"env var A changed",
 			"tool go version changed: go1.26 -> go1.27",
 			"dependency dep changed",
+		}},
+		{name: "modules", prev: base, modify: func(m *Manifest) {
+			m.Modules = map[string]string{"npm:node_modules/vite": "5.1.0 abc", "golang.org/x/mod": "v0.43.0"}
+		}, want: []string{
+			"go module golang.org/x/mod changed: (none) -> v0.43.0",
+			"npm package node_modules/vite changed: (none) -> 5.1.0 abc",
 		}},
 	}
 	for _, tt := range tests {
