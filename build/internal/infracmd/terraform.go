@@ -23,6 +23,8 @@ type Runner struct {
 	Getenv func(string) string
 	// Root is the repository root.
 	Root string
+	// Dir is the folder mono was started in; relative plan paths start there.
+	Dir string
 	// IsTerminal reports whether IO.In is a terminal a person types into.
 	IsTerminal func() bool
 	// Now stamps saved plans.
@@ -35,6 +37,7 @@ func NewRunner(deps cli.Deps, root string) *Runner {
 		IO:         deps.IO,
 		Getenv:     deps.Getenv,
 		Root:       root,
+		Dir:        deps.Dir,
 		IsTerminal: func() bool { return isTerminal(deps.IO.In) },
 		Now:        time.Now,
 	}
@@ -67,7 +70,10 @@ func (r *Runner) planPath(st *Stack, o Options) (string, error) {
 	if o.Plan == "" {
 		return r.DefaultPlan(st, o.Env), nil
 	}
-	return filepath.Abs(o.Plan)
+	if filepath.IsAbs(o.Plan) {
+		return o.Plan, nil
+	}
+	return filepath.Join(r.Dir, o.Plan), nil
 }
 
 // terraform runs `terraform -chdir=<stack> args...` with the streams of r.

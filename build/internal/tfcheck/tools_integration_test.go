@@ -20,20 +20,10 @@ func needTool(t *testing.T, name string) string {
 	return p
 }
 
-func needCheckov(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: skipping a test that runs checkov")
-	}
-	p, err := EnsureCheckov(context.Background(), repoRoot(t), func(s string) { t.Log(s) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // TestIntegrationTools runs each external check over the repository (clean)
 // and over a copy with an error planted for it (found, in the right file).
+// checkov, the slow one, is covered the same way by infracmd's
+// TestIntegrationCheck (clean repository, planted public bucket).
 func TestIntegrationTools(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -74,16 +64,6 @@ func TestIntegrationTools(t *testing.T) {
 			},
 			file: "infrastructure/modules/queue/README.md",
 			want: []string{"out of date", "mono infra docs"},
-		},
-		{
-			name: "checkov",
-			tool: needCheckov,
-			run:  func(tree *Tree, bin string) ([]Finding, error) { return tree.Checkov(ctx, bin) },
-			plant: func(t *testing.T, root string) {
-				edit(t, root, "infrastructure/modules/s3/main.tf", "  block_public_acls       = true\n", "  block_public_acls       = false\n")
-			},
-			file: "infrastructure/modules/s3/main.tf",
-			want: []string{"CKV_AWS_53", "block public ACLS"},
 		},
 	}
 	for _, tc := range tests {
