@@ -35,15 +35,7 @@ func (d *DB) openPostgres(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		pc.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
-			// A token lives 15 minutes; each new connection signs its own.
-			tok, err := token(ctx, net.JoinHostPort(cc.Host, strconv.Itoa(int(cc.Port))), cc.User)
-			if err != nil {
-				return fmt.Errorf("sign RDS IAM token for %s: %w", d.cfg.Name, err)
-			}
-			cc.Password = tok
-			return nil
-		}
+		pc.BeforeConnect = iamBeforeConnect(d.cfg.Name, token)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
@@ -132,6 +124,19 @@ func keyValues(kv map[string]string) string {
 		fmt.Fprintf(&b, "%s='%s' ", k, v)
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// iamBeforeConnect signs a token as the password of each new connection: a
+// token lives 15 minutes, a pooled connection much longer.
+func iamBeforeConnect(name string, token func(ctx context.Context, endpoint, user string) (string, error)) func(context.Context, *pgx.ConnConfig) error {
+	return func(ctx context.Context, cc *pgx.ConnConfig) error {
+		tok, err := token(ctx, net.JoinHostPort(cc.Host, strconv.Itoa(int(cc.Port))), cc.User)
+		if err != nil {
+			return fmt.Errorf("sign RDS IAM token for %s: %w", name, err)
+		}
+		cc.Password = tok
+		return nil
+	}
 }
 
 // iamTokenFunc loads the default AWS credential chain once and returns a
