@@ -64,7 +64,9 @@ type Options struct {
 	// variable layer.
 	Environ []string
 	// Sections are the valid top-level keys of the files: "shared" and one
-	// per component. A file key outside them is an error.
+	// per component (components.Names()). A file key outside them is an
+	// error, and only variables that start with one of them (SHARED__,
+	// ORDERS_API__) are read.
 	Sections []string
 	// Secrets and Params replace the providers the shared.secrets and
 	// shared.aws settings choose (tests, or a program that has its own).
