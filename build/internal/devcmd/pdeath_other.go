@@ -1,0 +1,7 @@
+//go:build unix && !linux
+
+package devcmd
+
+import "syscall"
+
+func setParentDeathSignal(*syscall.SysProcAttr) {}
