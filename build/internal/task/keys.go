@@ -16,6 +16,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/acme/platform/build/internal/graph"
+	"github.com/acme/platform/build/internal/npmlock"
 	"github.com/acme/platform/build/internal/workspace"
 )
 
@@ -33,7 +34,7 @@ type Keyer struct {
 	modErr  error
 
 	lockOnce sync.Once
-	lock     npmLock
+	lock     npmlock.Lock
 	lockErr  error
 }
 
@@ -153,7 +154,7 @@ func (k *Keyer) manifest(ctx context.Context, c *graph.Component, target string,
 		if k.lockErr != nil {
 			return nil, k.lockErr
 		}
-		if pkgs := k.lock.packages(c.Dir); len(pkgs) > 0 {
+		if pkgs := npmPackages(k.lock, c.Dir); len(pkgs) > 0 {
 			m.Modules = pkgs
 		}
 	}
