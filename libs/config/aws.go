@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -48,7 +49,9 @@ func NewAWSConfig(ctx context.Context, s AWS) (aws.Config, error) {
 		opts = append(opts, awsconfig.WithRegion(s.Region))
 	}
 	if s.Endpoint != "" {
-		opts = append(opts, awsconfig.WithBaseEndpoint(s.Endpoint))
+		// An emulator: never ask the EC2 instance metadata address for
+		// credentials on the way to it.
+		opts = append(opts, awsconfig.WithBaseEndpoint(s.Endpoint), awsconfig.WithEC2IMDSClientEnableState(imds.ClientDisabled))
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
