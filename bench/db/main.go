@@ -41,6 +41,7 @@ type options struct {
 	rounds  int
 	rows    int
 	target  float64
+	ctxMode string
 }
 
 // item is the benchmark row, as a bun model.
@@ -65,8 +66,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.rounds, "rounds", 15, "rounds; each measures every variant once, in rotating order")
 	fs.IntVar(&o.rows, "rows", 10000, "rows preloaded for the selects")
 	fs.Float64Var(&o.target, "target", 0.95, "minimum libs/db/pgx throughput ratio")
+	fs.StringVar(&o.ctxMode, "ctx", "request", "context of each call, the same for every variant: request (a deadline per call, as in an HTTP handler) or background (none: libs/db then adds its default deadline)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if o.ctxMode != "request" && o.ctxMode != "background" {
+		return fmt.Errorf("-ctx %q: request or background", o.ctxMode)
 	}
 
 	fmt.Fprintln(out, "dbbench: starting PostgreSQL 15 from the local binaries ...")
@@ -162,7 +167,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	next := func() int64 { return insertID.Add(1) }
 
-	fmt.Fprintf(out, "dbbench: %d workers, %d rounds of %s per variant (order rotates each round); pool of %d\n\n", o.workers, o.rounds, o.dur, o.workers)
+	fmt.Fprintf(out, "dbbench: %d workers, %d rounds of %s per variant (order rotates each round); pool of %d; -ctx %s\n\n", o.workers, o.rounds, o.dur, o.workers, o.ctxMode)
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "operation\tvariant\tops/s\tp50 µs\tp99 µs\tratio to raw pgx (median round)\t")
 	fail := false
@@ -170,7 +175,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		results := make([]result, len(g.ops))
 		// Warm up every variant (statement caches, pool), then alternate.
 		for i := range g.ops {
-			if _, err := measure(ctx, g.ops[i], o.workers, o.dur/4, next); err != nil {
+			if _, err := measure(ctx, g.ops[i], o.workers, o.dur/4, o.ctxMode == "request", next); err != nil {
 				return err
 			}
 		}
@@ -182,7 +187,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			tp := make([]float64, len(g.ops))
 			for k := range g.ops {
 				i := (k + round) % len(g.ops) // rotate the order: no variant always goes first
-				r, err := measure(ctx, g.ops[i], o.workers, o.dur, next)
+				r, err := measure(ctx, g.ops[i], o.workers, o.dur, o.ctxMode == "request", next)
 				if err != nil {
 					return fmt.Errorf("%s, %s: %w", g.name, g.ops[i].name, err)
 				}
@@ -262,8 +267,9 @@ func percentile(lat []time.Duration, p float64) time.Duration {
 	return lat[min(max(i, 0), len(lat)-1)]
 }
 
-// measure runs op from workers goroutines for dur.
-func measure(ctx context.Context, o op, workers int, dur time.Duration, next func() int64) (result, error) {
+// measure runs op from workers goroutines for dur. With perCall each call
+// gets its own deadline, as a request handler's calls do.
+func measure(ctx context.Context, o op, workers int, dur time.Duration, perCall bool, next func() int64) (result, error) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var res result
@@ -275,7 +281,13 @@ func measure(ctx context.Context, o op, workers int, dur time.Duration, next fun
 			lat := make([]time.Duration, 0, 4096)
 			for time.Now().Before(stop) && ctx.Err() == nil {
 				t := time.Now()
-				if err := o.fn(ctx, next); err != nil {
+				callCtx, cancel := ctx, context.CancelFunc(func() {})
+				if perCall {
+					callCtx, cancel = context.WithTimeout(ctx, 5*time.Second)
+				}
+				err := o.fn(callCtx, next)
+				cancel()
+				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
