@@ -402,3 +402,21 @@ func closedPort(t *testing.T) int {
 	_ = l.Close()
 	return port
 }
+
+func TestIntegrationOpenWrongPasswordHidesIt(t *testing.T) {
+	t.Parallel()
+	srv := dbtest.Postgres(t)
+	cfg := srv.Config("postgres")
+	cfg.Password = planted
+	cfg.ConnectAttempts = 1
+	_, err := db.Open(context.Background(), cfg)
+	if err == nil {
+		t.Fatal("Open succeeded with a wrong password")
+	}
+	if strings.Contains(err.Error(), planted) {
+		t.Errorf("error shows the password: %v", err)
+	}
+	if !strings.Contains(err.Error(), "password authentication failed") {
+		t.Errorf("error %q does not say why", err)
+	}
+}
