@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acme/platform/build/internal/cli"
+	"github.com/acme/platform/build/internal/devservercmd"
 	"github.com/acme/platform/build/internal/infracmd"
 )
 
@@ -12,5 +13,6 @@ import (
 func infraCommands(deps cli.Deps) []*cobra.Command {
 	return []*cobra.Command{
 		infracmd.NewCommand(deps),
+		devservercmd.NewCommand(deps),
 	}
 }
