@@ -51,6 +51,8 @@ type Runner struct {
 	// NewRunner): after each command, its orphaned descendants are waited
 	// for and their CPU time counted.
 	Reap bool
+	// Timeout bounds one run; zero means none.
+	Timeout time.Duration
 }
 
 // NewRunner returns a Runner that adopts the orphaned descendants of the
@@ -73,6 +75,11 @@ func (r *Runner) Run(ctx context.Context, c Command) (Sample, Output, error) {
 		if err := c.Before(); err != nil {
 			return Sample{}, Output{}, fmt.Errorf("%s: prepare: %w", c.Tool, err)
 		}
+	}
+	if r.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.Timeout)
+		defer cancel()
 	}
 	cmd := exec.CommandContext(ctx, c.Path, c.Args...)
 	cmd.Dir = c.Dir

@@ -67,6 +67,9 @@ func Run(ctx context.Context, cfg Config, w io.Writer, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// Filling turbo's cache starts an npm per package: minutes on 2 busy
+	// cores. Anything slower than this is stuck.
+	runner.Timeout = 15 * time.Minute
 	work := cfg.Work
 	if work == "" {
 		dir, err := os.MkdirTemp("", "mono-bench-")
