@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -57,12 +58,27 @@ func (p Principal) Has(role Role) bool {
 	return role == Viewer && slices.Contains(p.Roles, Editor)
 }
 
-// Verifier checks tokens signed with one key by one issuer.
+// Verifier checks tokens signed with one key by one issuer. A token that
+// verified is remembered until it expires (a bounded cache keyed by the
+// whole token), so a client's repeated calls cost a map lookup instead of a
+// JSON decode and an HMAC.
 type Verifier struct {
 	key    []byte
 	issuer string
 	parser *jwt.Parser
+	now    func() time.Time
+
+	mu   sync.RWMutex
+	seen map[string]verified
 }
+
+type verified struct {
+	p   Principal
+	exp time.Time
+}
+
+// maxCached bounds the cache; when full it starts over.
+const maxCached = 4096
 
 // NewVerifier returns a verifier for tokens signed with key by issuer. now
 // is the clock (nil: time.Now).
@@ -81,8 +97,10 @@ func NewVerifier(key []byte, issuer string, now func() time.Time) (*Verifier, er
 	}
 	if now != nil {
 		opts = append(opts, jwt.WithTimeFunc(now))
+	} else {
+		now = time.Now
 	}
-	return &Verifier{key: key, issuer: issuer, parser: jwt.NewParser(opts...)}, nil
+	return &Verifier{key: key, issuer: issuer, parser: jwt.NewParser(opts...), now: now, seen: map[string]verified{}}, nil
 }
 
 // MaxTokenBytes bounds the Authorization header that is parsed.
@@ -102,6 +120,12 @@ func (v *Verifier) Verify(authorization string) (Principal, error) {
 	if len(token) > MaxTokenBytes {
 		return Principal{}, fmt.Errorf("%w: token longer than %d bytes", ErrUnauthenticated, MaxTokenBytes)
 	}
+	v.mu.RLock()
+	hit, ok := v.seen[token]
+	v.mu.RUnlock()
+	if ok && v.now().Before(hit.exp) {
+		return hit.p, nil
+	}
 	var c Claims
 	if _, err := v.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return v.key, nil }); err != nil {
 		return Principal{}, fmt.Errorf("%w: %s", ErrUnauthenticated, reason(err))
@@ -115,7 +139,14 @@ func (v *Verifier) Verify(authorization string) (Principal, error) {
 			roles = append(roles, r)
 		}
 	}
-	return Principal{Subject: c.Subject, Roles: roles}, nil
+	p := Principal{Subject: c.Subject, Roles: roles}
+	v.mu.Lock()
+	if len(v.seen) >= maxCached {
+		clear(v.seen)
+	}
+	v.seen[token] = verified{p: p, exp: c.ExpiresAt.Time}
+	v.mu.Unlock()
+	return p, nil
 }
 
 // reason turns a jwt error into a short phrase without token contents.

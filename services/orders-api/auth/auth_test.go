@@ -106,3 +106,24 @@ func TestShortKeyRefused(t *testing.T) {
 		t.Error("issuing with a 5-byte key worked")
 	}
 }
+
+// TestCachedTokenStillExpires: a token verified once is not accepted after
+// its expiry.
+func TestCachedTokenStillExpires(t *testing.T) {
+	t.Parallel()
+	clock := now
+	v, err := auth.NewVerifier(key, "acme-orders", func() time.Time { return clock })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := must(auth.Issue(key, "acme-orders", "ann", []auth.Role{auth.Viewer}, time.Minute, now))
+	for range 2 {
+		if _, err := v.Verify("Bearer " + tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock = now.Add(2 * time.Minute)
+	if _, err := v.Verify("Bearer " + tok); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Errorf("expired cached token: %v, want ErrUnauthenticated", err)
+	}
+}

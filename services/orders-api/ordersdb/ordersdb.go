@@ -149,11 +149,7 @@ func uniqueViolation(err error) bool {
 
 // Get implements orders.Store.
 func (s *Store) Get(ctx context.Context, id string) (orders.Order, error) {
-	rows, err := s.db.SQL().QueryContext(ctx, s.q.get, id)
-	if err != nil {
-		return orders.Order{}, fmt.Errorf("get order: %w", err)
-	}
-	got, err := scanOrders(rows)
+	got, err := s.queryOrders(ctx, s.q.get, id)
 	if err != nil {
 		return orders.Order{}, fmt.Errorf("get order: %w", err)
 	}
@@ -163,10 +159,36 @@ func (s *Store) Get(ctx context.Context, id string) (orders.Order, error) {
 	return got[0], nil
 }
 
+// queryOrders runs a query returning orderCols + item columns. On
+// PostgreSQL it goes straight to the pgx pool (the read hot path: no
+// database/sql layer in between); on SQLite through database/sql.
+func (s *Store) queryOrders(ctx context.Context, q string, args ...any) ([]orders.Order, error) {
+	if pool := s.db.Pgx(); pool != nil {
+		rows, err := pool.Query(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		return scanOrders(rows)
+	}
+	rows, err := s.db.SQL().QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return scanOrders(rows)
+}
+
+// rowScanner is what pgx.Rows and *sql.Rows have in common.
+type rowScanner interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
 // scanOrders reads rows of orderCols + item columns (nullable: LEFT JOIN),
 // grouping consecutive rows of one order.
-func scanOrders(rows *sql.Rows) ([]orders.Order, error) {
-	defer rows.Close()
+func scanOrders(rows rowScanner) ([]orders.Order, error) {
 	var out []orders.Order
 	for rows.Next() {
 		var o orders.Order
@@ -219,11 +241,7 @@ func (s *Store) List(ctx context.Context, f orders.Filter) ([]orders.Order, erro
 	q := "SELECT " + orderCols + ", i.sku, i.quantity, i.unit_price_cents FROM (" + page + `) p
 JOIN orders o ON o.id = p.id LEFT JOIN order_items i ON i.order_id = o.id
 ORDER BY o.created_at DESC, o.id DESC, i.line`
-	rows, err := s.db.SQL().QueryContext(ctx, s.rebind(q), args...)
-	if err != nil {
-		return nil, fmt.Errorf("list orders: %w", err)
-	}
-	out, err := scanOrders(rows)
+	out, err := s.queryOrders(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list orders: %w", err)
 	}
