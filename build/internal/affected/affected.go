@@ -142,10 +142,12 @@ func FromFiles(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, rep
 		case configDir != "" && path.Dir(f) == configDir && path.Ext(f) == ".yaml":
 			env := strings.TrimSuffix(path.Base(f), ".yaml")
 			if env == "base" || ws.ValidEnv(env) {
-				for _, c := range g.Components() {
-					if (env == "base" && c.Kind.Deployable()) || c.DeployedTo(env) {
-						mark(c.Name, hit{file: f, rule: RuleConfig, detail: "environment " + env})
-					}
+				hits, err := configRule(ctx, repo, opts, g, f, env)
+				if err != nil {
+					return nil, err
+				}
+				for name, h := range hits {
+					mark(name, h)
 				}
 				continue
 			}
