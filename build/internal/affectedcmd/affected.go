@@ -38,8 +38,9 @@ Global inputs are read precisely:
   go.mod, go.sum          only importers of modules whose version or checksum
                           changed (through the module graph for indirect ones)
   package-lock.json       only workspaces whose resolved packages changed
-  config/base.yaml        every deployable component
-  config/<env>.yaml       the components deployed to that environment
+  config/base.yaml,       compared by section: a component's section reaches
+  config/<env>.yaml       that component; the shared section reaches every
+                          component deployed to the environment
 Changed files that no component owns are listed separately.
 
 The component graph is read from the work tree.`,
