@@ -19,11 +19,13 @@ import (
 	"syscall"
 	"time"
 
+	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 
 	"github.com/acme/platform/libs/business/orders"
+	"github.com/acme/platform/libs/business/pricing"
 	"github.com/acme/platform/libs/business/reporting"
 	"github.com/acme/platform/libs/config"
 	"github.com/acme/platform/libs/config/components"
@@ -87,14 +89,14 @@ func run(ctx context.Context, getenv func(string) string, environ []string, stdo
 	}
 	gate := &ordersdb.Gate{}
 	dbDone := make(chan *db.DB, 1)
-	go func() { dbDone <- connect(ctx, dbCfg, gate, log, reg) }()
+	go func() { dbDone <- openDB(ctx, dbCfg, gate, log, reg) }()
 	defer func() {
 		if d := <-dbDone; d != nil {
 			_ = d.Close()
 		}
 	}()
 
-	pricer, err := pricingclient.New(pricingclient.Config{URL: own.PricingURL, Timeout: own.PricingTimeout},
+	client, err := pricingclient.New(pricingclient.Config{URL: own.PricingURL, Timeout: own.PricingTimeout},
 		&http.Client{Transport: otelhttp.NewTransport(http.DefaultTransport)})
 	if err != nil {
 		return err
@@ -104,7 +106,7 @@ func run(ctx context.Context, getenv func(string) string, environ []string, stdo
 		return err
 	}
 	handler := api.New(api.Deps{
-		Orders:      orders.NewService(gate, pricer, time.Now, newID),
+		Orders:      orders.NewService(gate, pricer{client}, time.Now, newID),
 		Reports:     reporting.NewService(gate),
 		Verifier:    verifier,
 		Log:         log,
@@ -120,10 +122,10 @@ func run(ctx context.Context, getenv func(string) string, environ []string, stdo
 	return srv.Run(ctx)
 }
 
-// connect opens the database, retrying until it answers or ctx ends, and
+// openDB opens the database, retrying until it answers or ctx ends, and
 // opens the gate. Until then the API answers 503 and /readyz fails; each
 // failed round is logged with what to check.
-func connect(ctx context.Context, cfg db.Config, gate *ordersdb.Gate, log *slog.Logger, reg *prometheus.Registry) *db.DB {
+func openDB(ctx context.Context, cfg db.Config, gate *ordersdb.Gate, log *slog.Logger, reg *prometheus.Registry) *db.DB {
 	for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
 		d, err := db.Open(ctx, cfg, db.WithLogger(log), db.WithRegisterer(reg))
 		if err == nil {
@@ -142,6 +144,25 @@ func connect(ctx context.Context, cfg db.Config, gate *ordersdb.Gate, log *slog.
 		case <-time.After(wait):
 		}
 	}
+}
+
+// pricer is the pricing client with one more retry: a call that fails as
+// "canceled" while the request is still alive met a kept-alive connection
+// the pricing service had closed (a restart), which pricingclient does not
+// count as transient. The broken connection has left the pool, so one more
+// call goes over a fresh one; if that fails too it is reported unavailable.
+type pricer struct{ c *pricingclient.Client }
+
+func (p pricer) Price(ctx context.Context, region string, lines []pricing.Line) (pricing.Quote, error) {
+	q, err := p.c.Price(ctx, region, lines)
+	if err == nil || ctx.Err() != nil || connect.CodeOf(err) != connect.CodeCanceled {
+		return q, err
+	}
+	q, err = p.c.Price(ctx, region, lines)
+	if err != nil && ctx.Err() == nil && connect.CodeOf(err) == connect.CodeCanceled {
+		return q, fmt.Errorf("%w: %v", pricingclient.ErrUnavailable, err)
+	}
+	return q, err
 }
 
 // healthy checks the /healthz of a service.

@@ -219,7 +219,7 @@ orders-api:
 	pdone <- nil // for the cleanup
 	code, o = create()
 	if code != 503 {
-		t.Errorf("create with pricing gone: %d %v, want 503", code, o)
+		t.Errorf("create with pricing gone: %d %v, want 503\n%s", code, o, logs.String())
 	}
 	if code := get(t, base+"/readyz"); code != 503 {
 		t.Errorf("readyz with pricing gone: %d, want 503", code)
