@@ -287,7 +287,10 @@ resource "aws_eks_node_group" "this" {
     ignore_changes = [scaling_config[0].desired_size]
   }
 
-  depends_on = [aws_iam_role_policy_attachment.node]
+  depends_on = [
+    aws_iam_role_policy_attachment.node,
+    aws_eks_addon.before_compute,
+  ]
 }
 
 resource "aws_autoscaling_schedule" "down" {
@@ -339,8 +342,25 @@ resource "aws_iam_role_policy_attachment" "ebs_csi" {
   policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
 }
 
+locals {
+  # The network and identity add-ons must run before nodes can become Ready
+  # (the cluster is created without self-managed add-ons); the others need
+  # nodes to schedule on.
+  before_compute = ["vpc-cni", "kube-proxy", "eks-pod-identity-agent"]
+}
+
+resource "aws_eks_addon" "before_compute" {
+  for_each = { for k, v in var.addons : k => v if contains(local.before_compute, k) }
+
+  cluster_name                = aws_eks_cluster.this.name
+  addon_name                  = each.key
+  addon_version               = each.value
+  resolve_conflicts_on_create = "OVERWRITE"
+  resolve_conflicts_on_update = "PRESERVE"
+}
+
 resource "aws_eks_addon" "this" {
-  for_each = var.addons
+  for_each = { for k, v in var.addons : k => v if !contains(local.before_compute, k) }
 
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = each.key
