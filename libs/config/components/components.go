@@ -226,6 +226,9 @@ type Console struct {
 	OrdersAPIURL string `yaml:"orders_api_url" validate:"required,url"`
 	// SessionKey signs session cookies; at least 32 bytes.
 	SessionKey config.Secret `yaml:"session_key" validate:"required,min=32"`
+	// APIProxy forwards /api/* to OrdersAPIURL (local; in the cluster the
+	// ingress routes /api to orders-api).
+	APIProxy bool `yaml:"api_proxy"`
 }
 
 // SalesDash is the sales-dash section: the Dash app.
@@ -236,6 +239,9 @@ type SalesDash struct {
 	OrdersAPIURL string `yaml:"orders_api_url" validate:"required,url"`
 	// RefreshInterval is how often the charts reload.
 	RefreshInterval time.Duration `yaml:"refresh_interval" validate:"min=5s,max=1h"`
+	// JWT signs the short-lived viewer tokens the app calls the reporting
+	// endpoints with: orders-api's key and issuer.
+	JWT JWT `yaml:"jwt"`
 }
 
 // DefaultShared returns the shared defaults: what local needs with no file.
@@ -288,7 +294,7 @@ func DefaultConsole() Console { return Console{HTTP: defaultHTTP(":8082")} }
 
 // DefaultSalesDash returns the sales-dash defaults.
 func DefaultSalesDash() SalesDash {
-	return SalesDash{Listen: ":8050", RefreshInterval: time.Minute}
+	return SalesDash{Listen: ":8050", RefreshInterval: time.Minute, JWT: JWT{Issuer: "acme-orders", TTL: 5 * time.Minute}}
 }
 
 // Defaults returns a File holding every default.
