@@ -183,6 +183,10 @@ func (s *supervisor) startAll(ctx context.Context, noSeed bool) error {
 		if p.prog.Seed == nil {
 			continue
 		}
+		if missing := s.missing(p.prog.After); len(missing) > 0 {
+			s.env.out.line("mono", fmt.Sprintf("seed %s skipped: it needs %s", p.prog.Name, strings.Join(missing, ", ")))
+			continue
+		}
 		msg, err := p.prog.Seed(ctx, s.env, p.base)
 		if err != nil {
 			// Seed data is a convenience: say so and go on.
@@ -192,6 +196,17 @@ func (s *supervisor) startAll(ctx context.Context, noSeed bool) error {
 		s.env.out.line("mono", msg)
 	}
 	return nil
+}
+
+// missing returns the names that no started program has.
+func (s *supervisor) missing(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if _, ok := s.byName[n]; !ok {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // stopAll stops the programs, last started first.
