@@ -23,6 +23,10 @@ type Program struct {
 	Build func(ctx context.Context, e *Env) error
 	// Command, when set, replaces running the built binary.
 	Command func(e *Env) []string
+	// Watch are more folders (relative to the root, watched with their
+	// subfolders) whose changes rebuild and restart the program; a Go
+	// program's packages and its component folder are watched anyway.
+	Watch []string
 	// Listen reads the program's listen address from its configuration.
 	Listen func(ctx context.Context, c *Config) (string, error)
 	// Health is the path that answers 200 once the program is up.

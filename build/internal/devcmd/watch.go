@@ -104,6 +104,9 @@ func (s *supervisor) buildWatchSet(ctx context.Context) (*watchSet, error) {
 			dirs = append(dirs, deps...)
 			dirs = append(dirs, folders(filepath.Join(s.env.Root, filepath.FromSlash(p.prog.Pkg)))...)
 		}
+		for _, w := range p.prog.Watch {
+			dirs = append(dirs, folders(filepath.Join(s.env.Root, filepath.FromSlash(w)))...)
+		}
 		for _, d := range dirs {
 			if !slices.Contains(ws.dirs[d], p.prog.Name) {
 				ws.dirs[d] = append(ws.dirs[d], p.prog.Name)
