@@ -67,7 +67,11 @@ func run(ctx context.Context, getenv func(string) string, environ []string, stdo
 		return err
 	}
 	own := cfg.Own
-	log, err := telemetry.NewLogger(stdout, program, telemetry.LogConfig{Level: cfg.Shared.Log.Level, Format: cfg.Shared.Log.Format})
+	// Log lines are batched (flushed every 100ms and at exit): one write
+	// per access-log line would cost a busy server much of its throughput.
+	logOut := telemetry.NewBufferedWriter(stdout, 256<<10, 100*time.Millisecond)
+	defer logOut.Close()
+	log, err := telemetry.NewLogger(logOut, program, telemetry.LogConfig{Level: cfg.Shared.Log.Level, Format: cfg.Shared.Log.Format})
 	if err != nil {
 		return err
 	}

@@ -108,6 +108,17 @@ func waitFor(t *testing.T, ok func() bool, done <-chan error) {
 	}
 }
 
+// eventually reports whether ok holds within 5s (logs are flushed every
+// 100ms).
+func eventually(ok func() bool) bool {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if ok() {
+			return true
+		}
+	}
+	return ok()
+}
+
 func get(t *testing.T, url string) int {
 	t.Helper()
 	res, err := http.Get(url)
@@ -224,7 +235,7 @@ orders-api:
 	if code := get(t, base+"/readyz"); code != 503 {
 		t.Errorf("readyz with pricing gone: %d, want 503", code)
 	}
-	if !strings.Contains(logs.String(), "dependency unavailable") {
+	if !eventually(func() bool { return strings.Contains(logs.String(), "dependency unavailable") }) {
 		t.Error("the pricing failure is not logged")
 	}
 }
