@@ -107,15 +107,55 @@ func (t *Tree) TFLint(ctx context.Context, tflint string) ([]Finding, error) {
 	return fs, nil
 }
 
-// Checkov runs checkov over the infrastructure folder with each
-// environment's variable file. A failed check reported for several module
-// instances is one finding.
+// Checkov runs checkov over the whole infrastructure folder (modules,
+// examples and bootstrap with their defaults), then over each environment
+// root with its own variable file: checkov merges every --var-file of a run
+// into one set of values, so one run per environment keeps dev's values from
+// being masked by prod's. A failed check reported for several module
+// instances or runs is one finding.
 func (t *Tree) Checkov(ctx context.Context, checkov string) ([]Finding, error) {
-	args := []string{"-d", ".", "--framework", "terraform", "--quiet", "--compact", "--skip-download", "-o", "json"}
+	runs := [][]string{{"-d", "."}}
 	for _, env := range t.Envs {
-		args = append(args, "--var-file", filepath.Join("envs", env, VarFile(env)))
+		runs = append(runs, []string{"-d", filepath.Join("envs", env), "--var-file", filepath.Join("envs", env, VarFile(env))})
 	}
-	out, stderr, code, err := run(ctx, t.abs(""), checkov, args...)
+	type key struct {
+		file string
+		line int
+		id   string
+	}
+	byKey := map[key]*Finding{}
+	instances := map[key][]string{}
+	for _, run := range runs {
+		failed, err := t.checkovRun(ctx, checkov, run)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range failed {
+			k := key{f.File, f.Line, f.Check}
+			if byKey[k] == nil {
+				byKey[k] = &Finding{File: f.File, Line: f.Line, Check: "checkov", Message: f.Message}
+			}
+			instances[k] = append(instances[k], f.resource)
+		}
+	}
+	var fs []Finding
+	for k, f := range byKey {
+		f.Message += " (" + strings.Join(dedupe(instances[k]), ", ") + ")"
+		fs = append(fs, *f)
+	}
+	Sort(fs)
+	return fs, nil
+}
+
+// checkovFailure is one failed check of one resource; Check holds the ID.
+type checkovFailure struct {
+	Finding
+	resource string
+}
+
+func (t *Tree) checkovRun(ctx context.Context, checkov string, target []string) ([]checkovFailure, error) {
+	args := append([]string{"--framework", "terraform", "--quiet", "--compact", "--skip-download", "-o", "json"}, target...)
+	stdout, stderr, code, err := run(ctx, t.abs(""), checkov, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -136,21 +176,15 @@ func (t *Tree) Checkov(ctx context.Context, checkov string) ([]Finding, error) {
 		} `json:"summary"`
 	}
 	var reports []report
-	if one := (report{}); json.Unmarshal(out, &one) == nil {
+	if one := (report{}); json.Unmarshal(stdout, &one) == nil {
 		reports = []report{one}
-	} else if err := json.Unmarshal(out, &reports); err != nil {
+	} else if err := json.Unmarshal(stdout, &reports); err != nil {
 		return nil, fmt.Errorf("checkov exited %d without a JSON report: %s", code, strings.TrimSpace(string(stderr)))
 	}
-	type key struct {
-		file string
-		line int
-		id   string
-	}
-	byKey := map[key]*Finding{}
-	instances := map[key][]string{}
+	var out []checkovFailure
 	for _, r := range reports {
 		if r.Summary.ParsingErrors > 0 {
-			return nil, fmt.Errorf("checkov could not parse %d files: %s", r.Summary.ParsingErrors, strings.TrimSpace(string(stderr)))
+			return nil, fmt.Errorf("checkov %s could not parse %d files: %s", strings.Join(target, " "), r.Summary.ParsingErrors, strings.TrimSpace(string(stderr)))
 		}
 		for _, f := range r.Results.Failed {
 			p := f.AbsPath
@@ -161,24 +195,16 @@ func (t *Tree) Checkov(ctx context.Context, checkov string) ([]Finding, error) {
 			if len(f.Lines) > 0 {
 				line = f.Lines[0]
 			}
-			k := key{t.rel(p), line, f.CheckID}
-			if byKey[k] == nil {
-				byKey[k] = &Finding{File: k.file, Line: line, Check: "checkov", Message: fmt.Sprintf("%s %s", f.CheckID, f.CheckName)}
-			}
-			instances[k] = append(instances[k], f.Resource)
+			out = append(out, checkovFailure{
+				Finding:  Finding{File: t.rel(filepath.Clean(p)), Line: line, Check: f.CheckID, Message: fmt.Sprintf("%s %s", f.CheckID, f.CheckName)},
+				resource: f.Resource,
+			})
 		}
 	}
-	var fs []Finding
-	for k, f := range byKey {
-		res := dedupe(instances[k])
-		f.Message += " (" + strings.Join(res, ", ") + ")"
-		fs = append(fs, *f)
+	if code != 0 && len(out) == 0 {
+		return nil, fmt.Errorf("checkov %s exited %d: %s", strings.Join(target, " "), code, strings.TrimSpace(string(stderr)))
 	}
-	if code != 0 && len(fs) == 0 {
-		return nil, fmt.Errorf("checkov exited %d: %s", code, strings.TrimSpace(string(stderr)))
-	}
-	Sort(fs)
-	return fs, nil
+	return out, nil
 }
 
 func dedupe(s []string) []string {

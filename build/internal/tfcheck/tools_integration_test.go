@@ -22,8 +22,8 @@ func needTool(t *testing.T, name string) string {
 
 // TestIntegrationTools runs each external check over the repository (clean)
 // and over a copy with an error planted for it (found, in the right file).
-// checkov, the slow one, is covered the same way by infracmd's
-// TestIntegrationCheck (clean repository, planted public bucket).
+// checkov's clean run and a planted public bucket are in infracmd's
+// TestIntegrationCheck; here it must see an environment's own values.
 func TestIntegrationTools(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -34,6 +34,8 @@ func TestIntegrationTools(t *testing.T) {
 		plant func(t *testing.T, root string)
 		file  string
 		want  []string
+		// noClean skips the clean run (done elsewhere, and slow).
+		noClean bool
 	}{
 		{
 			name: "terraform fmt",
@@ -65,17 +67,39 @@ func TestIntegrationTools(t *testing.T) {
 			file: "infrastructure/modules/queue/README.md",
 			want: []string{"out of date", "mono infra docs"},
 		},
+		{
+			name: "checkov evaluates each environment with its own variables",
+			tool: func(t *testing.T) string {
+				if testing.Short() {
+					t.Skip("-short: skipping checkov")
+				}
+				p, err := EnsureCheckov(ctx, repoRoot(t), func(s string) { t.Log(s) })
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p
+			},
+			run: func(tree *Tree, bin string) ([]Finding, error) { return tree.Checkov(ctx, bin) },
+			plant: func(t *testing.T, root string) {
+				edit(t, root, "infrastructure/envs/dev/dev.tfvars", "log_retention_days = 365", "log_retention_days = 3")
+			},
+			file:    "infrastructure/modules/network/main.tf",
+			want:    []string{"CKV_AWS_338", "module.network.aws_cloudwatch_log_group.flow_log"},
+			noClean: true,
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			bin := tc.tool(t)
-			clean, err := tc.run(NewTree(repoRoot(t), DefaultDir, "config", testEnvs), bin)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, f := range clean {
-				t.Errorf("repository: %s", f)
+			if !tc.noClean {
+				clean, err := tc.run(NewTree(repoRoot(t), DefaultDir, "config", testEnvs), bin)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, f := range clean {
+					t.Errorf("repository: %s", f)
+				}
 			}
 			root := copyInfra(t)
 			tc.plant(t, root)
