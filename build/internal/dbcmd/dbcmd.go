@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"regexp"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -42,6 +43,12 @@ const ProtectedEnv = "prod"
 // MigrationsSetting is the component.yaml key (deploy.settings) that moves
 // a component's migrations folder away from the default "migrations".
 const MigrationsSetting = "migrations"
+
+// MigrationsTableSetting is the component.yaml key (deploy.settings) naming
+// the table that records the component's applied versions, for a component
+// whose tables share a database with another component's (default
+// migrate.TableName). The component's own binary must use the same name.
+const MigrationsTableSetting = "migrations_table"
 
 // NewCommand returns `mono db` with its subcommands.
 func NewCommand(d Deps) *cobra.Command {
@@ -161,7 +168,11 @@ func Run(ctx context.Context, d Deps, req Request) error {
 		return fmt.Errorf("open database of %s in %s: %w", comp.Name, env, err)
 	}
 	defer conn.Close()
-	m, err := migrate.New(conn, migrate.Set{Name: comp.Name, FS: os.DirFS(abs)}, migrate.Options{Logger: log})
+	table, err := migrationsTable(comp)
+	if err != nil {
+		return err
+	}
+	m, err := migrate.New(conn, migrate.Set{Name: comp.Name, FS: os.DirFS(abs), Table: table}, migrate.Options{Logger: log})
 	if err != nil {
 		return err
 	}
@@ -215,6 +226,21 @@ func migrationsDir(c *graph.Component) (string, error) {
 	}
 	return path.Join(c.Dir, rel), nil
 }
+
+// migrationsTable is the component's version table; "" means the default.
+func migrationsTable(c *graph.Component) (string, error) {
+	v, ok := c.Deploy.Settings[MigrationsTableSetting]
+	if !ok {
+		return "", nil
+	}
+	s, isString := v.(string)
+	if !isString || !tableName.MatchString(s) {
+		return "", cli.Exit(cli.ExitConfig, fmt.Errorf("component %s: deploy.settings.%s must be a table name (letters, digits, _), got %v", c.Name, MigrationsTableSetting, v))
+	}
+	return s, nil
+}
+
+var tableName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 func resolveEnv(d Deps, ws *workspace.Workspace, flag string) (string, error) {
 	if flag == "" && d.Getenv != nil {

@@ -100,3 +100,36 @@ func TestMigrateRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrateOwnVersionTable: sales-rollup keeps its versions in its own
+// table (deploy.settings.migrations_table), so its migrations and
+// orders-api's share one database without mixing their version numbers.
+func TestMigrateOwnVersionTable(t *testing.T) {
+	t.Parallel()
+	d, out, _ := deps(t)
+	ctx := context.Background()
+	for _, c := range []string{"orders-api", "sales-rollup"} {
+		out.Reset()
+		if err := dbcmd.Run(ctx, d, dbcmd.Request{Action: "up", Component: c, To: -1}); err != nil {
+			t.Fatalf("up %s: %v", c, err)
+		}
+		if !strings.Contains(out.String(), "applied 00001_") {
+			t.Errorf("up %s applied nothing:\n%s", c, out.String())
+		}
+	}
+	out.Reset()
+	if err := dbcmd.Run(ctx, d, dbcmd.Request{Action: "down", Component: "sales-rollup", To: -1}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "00001_daily_sales.sql") {
+		t.Errorf("down sales-rollup:\n%s", out.String())
+	}
+	out.Reset()
+	if err := dbcmd.Run(ctx, d, dbcmd.Request{Action: "status", Component: "orders-api", JSON: true, To: -1}); err != nil {
+		t.Fatal(err)
+	}
+	var st struct{ Status struct{ Current int64 } }
+	if err := json.Unmarshal(out.Bytes(), &st); err != nil || st.Status.Current == 0 {
+		t.Errorf("orders-api status after rolling back sales-rollup: %s (%v)", out.String(), err)
+	}
+}

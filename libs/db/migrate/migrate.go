@@ -51,6 +51,11 @@ type Set struct {
 	Name string
 	// FS is the component's embedded (or on-disk) migrations folder.
 	FS fs.FS
+	// Table records the set's applied versions; empty means TableName. A
+	// component whose tables live in a database another component also
+	// migrates sets its own, so that the two version sequences never mix
+	// (scripts/sales-rollup beside services/orders-api).
+	Table string
 }
 
 // Dialect returns the folder of the set for driver d.
@@ -103,6 +108,9 @@ func New(d *db.DB, set Set, opts Options) (*Migrator, error) {
 	}
 	m := &Migrator{db: d, set: set, fsys: fsys, opts: opts}
 	popts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if set.Table != "" {
+		popts = append(popts, goose.WithTableName(set.Table))
+	}
 	var dialect goose.Dialect
 	switch d.Driver() {
 	case db.Postgres:

@@ -1,0 +1,121 @@
+// Package salesdb is the SQL of scripts/sales-rollup, on PostgreSQL and
+// SQLite alike: it reads orders (the table of services/orders-api) and
+// replaces days of the daily_sales table (this job's own migrations).
+package salesdb
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/acme/platform/libs/business/orders"
+	"github.com/acme/platform/libs/business/reporting"
+	"github.com/acme/platform/libs/db"
+)
+
+// Store reads orders and writes daily sales.
+type Store struct {
+	db *db.DB
+	pg bool
+}
+
+// New returns a store over d, whose schema is migrated (orders-api's and
+// this job's sets).
+func New(d *db.DB) *Store { return &Store{db: d, pg: d.Driver() == db.Postgres} }
+
+// rebind turns ? placeholders into $1, $2, ... on PostgreSQL.
+func (s *Store) rebind(q string) string {
+	if !s.pg {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Orders returns the orders created in [from, to), without their items
+// (the rollup needs region, status, total and time).
+func (s *Store) Orders(ctx context.Context, from, to time.Time) ([]orders.Order, error) {
+	q := s.rebind("SELECT id, region, status, total_cents, created_at FROM orders WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id")
+	rows, err := s.db.SQL().QueryContext(ctx, q, from.UTC(), to.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("read orders: %w", err)
+	}
+	defer rows.Close()
+	var out []orders.Order
+	for rows.Next() {
+		var o orders.Order
+		var status string
+		if err := rows.Scan(&o.ID, &o.Region, &status, &o.TotalCents, &o.CreatedAt); err != nil {
+			return nil, fmt.Errorf("read orders: %w", err)
+		}
+		o.Status = orders.Status(status)
+		o.CreatedAt = o.CreatedAt.UTC()
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read orders: %w", err)
+	}
+	return out, nil
+}
+
+// ReplaceDays deletes the daily_sales rows of days and inserts rows, in one
+// transaction. beforeCommit (may be nil) runs inside it after the writes;
+// its error rolls the transaction back. Like every function given to
+// db.Tx, it may run more than once, so it must be idempotent.
+func (s *Store) ReplaceDays(ctx context.Context, days []string, rows []reporting.DailySales, at time.Time, beforeCommit func(context.Context) error) error {
+	del := s.rebind("DELETE FROM daily_sales WHERE day = ?")
+	ins := s.rebind("INSERT INTO daily_sales (day, region, orders, revenue_cents, computed_at) VALUES (?, ?, ?, ?, ?)")
+	at = at.UTC().Truncate(time.Microsecond)
+	return s.db.Tx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
+		for _, d := range days {
+			if _, err := btx.Tx.ExecContext(ctx, del, d); err != nil {
+				return fmt.Errorf("delete daily sales of %s: %w", d, err)
+			}
+		}
+		for _, r := range rows {
+			if _, err := btx.Tx.ExecContext(ctx, ins, r.Day, r.Region, r.Orders, r.RevenueCents, at); err != nil {
+				return fmt.Errorf("insert daily sales %s %s: %w", r.Day, r.Region, err)
+			}
+		}
+		if beforeCommit != nil {
+			return beforeCommit(ctx)
+		}
+		return nil
+	})
+}
+
+// DailySales returns the stored rows of the days from..to (2006-01-02,
+// both included), by day then region.
+func (s *Store) DailySales(ctx context.Context, from, to string) ([]reporting.DailySales, error) {
+	q := s.rebind("SELECT CAST(day AS TEXT), region, orders, revenue_cents FROM daily_sales WHERE day >= ? AND day <= ? ORDER BY day, region")
+	if s.pg {
+		q = "SELECT to_char(day, 'YYYY-MM-DD'), region, orders, revenue_cents FROM daily_sales WHERE day >= $1::date AND day <= $2::date ORDER BY day, region"
+	}
+	rows, err := s.db.SQL().QueryContext(ctx, q, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("read daily sales: %w", err)
+	}
+	defer rows.Close()
+	out := []reporting.DailySales{}
+	for rows.Next() {
+		var d reporting.DailySales
+		if err := rows.Scan(&d.Day, &d.Region, &d.Orders, &d.RevenueCents); err != nil {
+			return nil, fmt.Errorf("read daily sales: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
