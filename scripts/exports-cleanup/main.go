@@ -1,0 +1,166 @@
+// Command exports-cleanup deletes exports older than a number of days from
+// a blob store (by default the daily sales exports in "exports"). Airflow
+// runs it after each new export (dags/sales_exports.py); it is also the
+// smallest example of a job in scripts/ (docs/jobs-and-dags.md).
+//
+//	exports-cleanup [--older-than-days 90] [--prefix daily-sales/] [--store exports] [--dry-run]
+//
+// Exit codes: 0 ok, 1 failed, 2 bad input, 3 the store is unavailable.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/acme/platform/libs/batch"
+	"github.com/acme/platform/libs/cloud/blob"
+	"github.com/acme/platform/libs/config"
+	"github.com/acme/platform/libs/config/components"
+	"github.com/acme/platform/libs/telemetry"
+)
+
+const program = "exports-cleanup"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Environ(), time.Now, os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(batch.ExitOK)
+	}
+	os.Exit(batch.Code(err))
+}
+
+type options struct {
+	days        int
+	prefix      string
+	store       string
+	dryRun      bool
+	summaryFile string
+}
+
+func parseFlags(args []string, usage io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet(program, flag.ContinueOnError)
+	fs.SetOutput(usage)
+	fs.IntVar(&o.days, "older-than-days", 90, "delete objects last written more than this many days ago (1..3650)")
+	fs.StringVar(&o.prefix, "prefix", "daily-sales/", "only objects whose key starts with this")
+	fs.StringVar(&o.store, "store", "exports", "the logical blob store (a key of shared.blobs)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "list what would be deleted, delete nothing")
+	fs.StringVar(&o.summaryFile, "summary-file", "", "also write the run's summary as JSON here (the Airflow XCom)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, err
+		}
+		return o, batch.BadInputf("%v", err)
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, batch.BadInputf("unexpected arguments %q", fs.Args())
+	case o.days < 1 || o.days > 3650:
+		return o, batch.BadInputf("--older-than-days %d: must be between 1 and 3650", o.days)
+	case o.prefix == "":
+		return o, batch.BadInputf("--prefix must not be empty (it keeps the job away from other objects)")
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, environ []string, now func() time.Time, stdout, stderr io.Writer) (err error) {
+	opts, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	rep := batch.Start(program, slog.New(slog.NewJSONHandler(stdout, nil)).With("program", program), now)
+	defer func() { err = rep.Finish(err) }()
+	rep.SetSummaryFile(opts.summaryFile)
+	if err != nil {
+		return err
+	}
+
+	dir := getenv("CONFIG_DIR")
+	if dir == "" {
+		dir = "config"
+	}
+	set, err := config.Load(config.Options{FS: os.DirFS(dir), Dir: dir, Env: getenv("ENV"), Environ: environ, Sections: components.Names()})
+	if err != nil {
+		return err
+	}
+	shared := components.DefaultShared()
+	if _, err := set.Decode(ctx, components.SharedName, &shared); err != nil {
+		return err
+	}
+	log, err := telemetry.NewLogger(stdout, program, telemetry.LogConfig{Level: shared.Log.Level, Format: shared.Log.Format})
+	if err != nil {
+		return err
+	}
+	rep.SetLogger(log)
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	awsCfg, err := config.NewAWSConfig(ctx, shared.AWS)
+	if err != nil {
+		return err
+	}
+	store, err := blob.Open(ctx, opts.store, shared.Blobs, blob.Options{AWS: awsCfg, BaseDir: wd})
+	if err != nil {
+		return err
+	}
+
+	cutoff := now().AddDate(0, 0, -opts.days)
+	rep.Add("store", opts.store)
+	rep.Add("prefix", opts.prefix)
+	rep.Add("cutoff", cutoff.UTC().Format(time.RFC3339))
+	rep.Add("dry_run", opts.dryRun)
+	res, err := cleanup(ctx, store, opts.prefix, cutoff, opts.dryRun, log)
+	rep.Add("deleted", res.deleted)
+	rep.Add("kept", res.kept)
+	rep.Add("bytes_deleted", res.bytes)
+	return err
+}
+
+// Deleter is the part of a blob store the cleanup needs.
+type Deleter interface {
+	List(ctx context.Context, prefix string) ([]blob.Info, error)
+	Delete(ctx context.Context, key string) error
+}
+
+type result struct {
+	deleted, kept int
+	bytes         int64
+}
+
+// cleanup deletes the objects under prefix last written before cutoff.
+// Deleting is idempotent, so a run cut short is finished by the next one.
+func cleanup(ctx context.Context, s Deleter, prefix string, cutoff time.Time, dryRun bool, log *slog.Logger) (result, error) {
+	var res result
+	list, err := s.List(ctx, prefix)
+	if err != nil {
+		return res, batch.Unavailable(fmt.Sprintf("list %s", prefix), err)
+	}
+	for _, o := range list {
+		if !o.Modified.Before(cutoff) {
+			res.kept++
+			continue
+		}
+		if dryRun {
+			log.Info("would delete", "key", o.Key, "modified", o.Modified, "size", o.Size)
+		} else {
+			if err := s.Delete(ctx, o.Key); err != nil {
+				return res, batch.Unavailable(fmt.Sprintf("delete %s", o.Key), err)
+			}
+			log.Info("deleted", "key", o.Key, "modified", o.Modified, "size", o.Size)
+		}
+		res.deleted++
+		res.bytes += o.Size
+	}
+	return res, nil
+}
