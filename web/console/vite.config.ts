@@ -27,6 +27,9 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.{ts,tsx}'],
+    setupFiles: ['src/test-setup.ts'],
     restoreMocks: true,
+    // The machine is shared: give slow renders room before calling them failures.
+    testTimeout: 20000,
   },
 });

@@ -62,6 +62,7 @@ export function NewOrderForm({ create, onCreated }: NewOrderFormProps) {
   }
 
   const field = (name: string) => ({
+    id: `f-${name}`,
     'aria-invalid': errors[name] ? true : undefined,
     'aria-describedby': errors[name] ? `err-${name}` : undefined,
   });
@@ -76,8 +77,8 @@ export function NewOrderForm({ create, onCreated }: NewOrderFormProps) {
     <form className="new-order" onSubmit={submit} noValidate aria-label="New order">
       <h2>New order</h2>
       <div className="row">
-        <label>
-          Customer id
+        <div className="field">
+          <label htmlFor="f-customer_id">Customer id</label>
           <input
             name="customer_id"
             value={input.customerId}
@@ -86,9 +87,9 @@ export function NewOrderForm({ create, onCreated }: NewOrderFormProps) {
             {...field('customer_id')}
           />
           {msg('customer_id')}
-        </label>
-        <label>
-          Region
+        </div>
+        <div className="field">
+          <label htmlFor="f-region">Region</label>
           <input
             name="region"
             list="regions"
@@ -103,14 +104,14 @@ export function NewOrderForm({ create, onCreated }: NewOrderFormProps) {
             ))}
           </datalist>
           {msg('region')}
-        </label>
+        </div>
       </div>
       <fieldset>
         <legend>Lines</legend>
         {input.lines.map((l, i) => (
           <div className="row line" key={i}>
-            <label>
-              SKU
+            <div className="field">
+              <label htmlFor={`f-items[${i}].sku`}>SKU</label>
               <input
                 name={`items[${i}].sku`}
                 value={l.sku}
@@ -119,9 +120,9 @@ export function NewOrderForm({ create, onCreated }: NewOrderFormProps) {
                 {...field(`items[${i}].sku`)}
               />
               {msg(`items[${i}].sku`)}
-            </label>
-            <label>
-              Quantity
+            </div>
+            <div className="field">
+              <label htmlFor={`f-items[${i}].quantity`}>Quantity</label>
               <input
                 name={`items[${i}].quantity`}
                 inputMode="numeric"
@@ -130,9 +131,9 @@ export function NewOrderForm({ create, onCreated }: NewOrderFormProps) {
                 {...field(`items[${i}].quantity`)}
               />
               {msg(`items[${i}].quantity`)}
-            </label>
-            <label>
-              Unit price (EUR)
+            </div>
+            <div className="field">
+              <label htmlFor={`f-items[${i}].unit_price_cents`}>Unit price (EUR)</label>
               <input
                 name={`items[${i}].unit_price`}
                 inputMode="decimal"
@@ -142,7 +143,7 @@ export function NewOrderForm({ create, onCreated }: NewOrderFormProps) {
                 {...field(`items[${i}].unit_price_cents`)}
               />
               {msg(`items[${i}].unit_price_cents`)}
-            </label>
+            </div>
             {input.lines.length > 1 && (
               <button
                 type="button"
