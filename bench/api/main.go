@@ -42,6 +42,7 @@ const jwtKey = "bench-api-signing-key-0123456789abcdef"
 type options struct {
 	duration, warmup time.Duration
 	conc, seed       int
+	rounds           int
 	pool             int
 	only             string
 	keep             bool
@@ -51,7 +52,8 @@ type options struct {
 
 func main() {
 	var o options
-	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured time per target and operation")
+	flag.DurationVar(&o.duration, "duration", 5*time.Second, "measured time per target, operation and round")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds; each measures every target in turn")
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load before each measurement")
 	flag.IntVar(&o.conc, "c", 32, "concurrent connections of the load generator")
 	flag.IntVar(&o.seed, "orders", 2000, "orders in the table before the run (GET picks among them)")
@@ -218,24 +220,47 @@ orders-api:
 	if o.only != "" {
 		order = strings.Split(o.only, ",")
 	}
+	for _, name := range order {
+		if _, ok := all[name]; !ok {
+			return 0, fmt.Errorf("unknown target %q", name)
+		}
+	}
+	// Rounds interleave the targets, so that a neighbour's burst of load on
+	// this shared machine falls on all of them alike.
 	var results []result
 	for _, op := range []string{"GET /orders/{id}", "POST /orders"} {
+		sum := map[string]*result{}
+		for round := range o.rounds {
+			for _, name := range order {
+				gen := &loadgen{base: all[name].base, token: token, ids: ids, op: op, conc: o.conc}
+				say("%s on %s, round %d/%d: %s warm-up, %s measured, %d connections", op, name, round+1, o.rounds, o.warmup, o.duration, o.conc)
+				if _, err := gen.run(ctx, o.warmup); err != nil {
+					return 0, err
+				}
+				r, err := gen.run(ctx, o.duration)
+				if err != nil {
+					return 0, err
+				}
+				if ctx.Err() != nil {
+					return 0, ctx.Err()
+				}
+				acc, ok := sum[name]
+				if !ok {
+					acc = &result{target: name, op: op}
+					sum[name] = acc
+				}
+				acc.ok += r.ok
+				acc.failed += r.failed
+				acc.elapsed += r.elapsed
+				acc.lat = append(acc.lat, r.lat...)
+				if acc.firstError == "" {
+					acc.firstError = r.firstError
+				}
+			}
+		}
 		for _, name := range order {
-			t, ok := all[name]
-			if !ok {
-				return 0, fmt.Errorf("unknown target %q", name)
-			}
-			say("%s on %s: %s warm-up, %s measured, %d connections", op, name, o.warmup, o.duration, o.conc)
-			gen := &loadgen{base: t.base, token: token, ids: ids, op: op, conc: o.conc}
-			if _, err := gen.run(ctx, o.warmup); err != nil {
-				return 0, err
-			}
-			r, err := gen.run(ctx, o.duration)
-			if err != nil {
-				return 0, err
-			}
-			r.target, r.op = name, op
-			results = append(results, r)
+			slices.Sort(sum[name].lat)
+			results = append(results, *sum[name])
 		}
 	}
 	return report(os.Stdout, results, o), nil
