@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -128,17 +130,42 @@ func findTools(ctx context.Context, deps cli.Deps, root string) (tfcheck.Tools, 
 	if tools.Terraform, err = tfcheck.LookTool(root, "terraform", path); err != nil {
 		return tools, missing(err)
 	}
-	if tools.TFLint, err = tfcheck.LookTool(root, "tflint", path); err != nil {
-		return tools, missing(err)
-	}
-	if tools.TerraformDocs, err = tfcheck.LookTool(root, "terraform-docs", path); err != nil {
-		return tools, missing(err)
+	for _, t := range []struct {
+		name string
+		dst  *string
+	}{{"tflint", &tools.TFLint}, {"terraform-docs", &tools.TerraformDocs}} {
+		p, err := tfcheck.LookTool(root, t.name, path)
+		if err != nil {
+			// The pinned Go-built tools install themselves, like the checkov
+			// venv: run hack/tools.sh once and look again.
+			if ierr := installTools(ctx, deps, root); ierr != nil {
+				return tools, missing(fmt.Errorf("%w (hack/tools.sh failed: %v)", err, ierr))
+			}
+			if p, err = tfcheck.LookTool(root, t.name, path); err != nil {
+				return tools, missing(err)
+			}
+		}
+		*t.dst = p
 	}
 	log := func(s string) { fmt.Fprintln(deps.IO.ErrOut, s) }
 	if tools.Checkov, err = tfcheck.EnsureCheckov(ctx, root, log); err != nil {
 		return tools, missing(err)
 	}
 	return tools, nil
+}
+
+// installTools runs hack/tools.sh, which builds the pinned tools from the
+// Go module proxy into .mono/tools/bin.
+func installTools(ctx context.Context, deps cli.Deps, root string) error {
+	script := filepath.Join(root, "hack", "tools.sh")
+	if _, err := os.Stat(script); err != nil {
+		return err
+	}
+	fmt.Fprintln(deps.IO.ErrOut, "infra check: building the pinned tools (hack/tools.sh, first run only)")
+	cmd := exec.CommandContext(ctx, script)
+	cmd.Dir = root
+	cmd.Stdout, cmd.Stderr = deps.IO.ErrOut, deps.IO.ErrOut
+	return cmd.Run()
 }
 
 // filterStack keeps the findings in the stack's folder, in the modules it
