@@ -55,10 +55,51 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/docs", http.StatusFound)
 	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		server.WriteProblem(w, r, http.StatusNotFound, fmt.Sprintf("no route %s %s; the routes are listed at /docs", r.Method, r.URL.Path))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "" {
+			unrouted(mux, w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
 	})
-	return mux
+}
+
+// unrouted answers a request no route matches with a problem: 404, or 405
+// with the Allow header when the path exists for other methods (the mux
+// decides which).
+func unrouted(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
+	h, _ := mux.Handler(r)
+	probe := &statusProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if allow := probe.header.Get("Allow"); allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	code := probe.code
+	if code != http.StatusMethodNotAllowed {
+		code = http.StatusNotFound
+	}
+	server.WriteProblem(w, r, code, fmt.Sprintf("no route %s %s; the routes are listed at /docs", r.Method, r.URL.Path))
+}
+
+// statusProbe records what the mux's own not-found handler would answer.
+type statusProbe struct {
+	header http.Header
+	code   int
+}
+
+func (p *statusProbe) Header() http.Header { return p.header }
+
+func (p *statusProbe) Write(b []byte) (int, error) {
+	if p.code == 0 {
+		p.code = http.StatusOK
+	}
+	return len(b), nil
+}
+
+func (p *statusProbe) WriteHeader(code int) {
+	if p.code == 0 {
+		p.code = code
+	}
 }
 
 // OpenAPI returns the OpenAPI document the API serves, indented, as

@@ -410,6 +410,11 @@ func TestBadInput(t *testing.T) {
 		{"report backwards", "GET", "/reports/summary?from=2026-03-02&to=2026-03-01", "viewer", nil, nil, 422, "before"},
 		{"report too long", "GET", "/reports/daily-sales?from=2024-01-01&to=2026-01-01", "viewer", nil, nil, 422, "366"},
 		{"unknown route", "GET", "/nothing-here", "", nil, nil, 404, "no route"},
+		{"method not allowed", "DELETE", "/orders/x", "editor", nil, nil, 405, ""},
+		{"xml body", "POST", "/orders", "editor", `<order/>`, []string{"Content-Type", "application/xml"}, 415, ""},
+		{"null body", "POST", "/orders", "editor", `null`, nil, 422, ""},
+		{"deeply nested body", "POST", "/orders", "editor", strings.Repeat("[", 5000) + strings.Repeat("]", 5000), nil, 422, ""},
+		{"huge number of items", "POST", "/orders", "editor", `{"customer_id":"c","region":"us-east","items":[` + strings.Repeat(`{"sku":"A","quantity":1,"unit_price_cents":1},`, 1000) + `{"sku":"A","quantity":1,"unit_price_cents":1}]}`, nil, 422, "items"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
