@@ -279,15 +279,17 @@ func WriteFiles(dir string, g *Graph, npmVersion string) error {
 	return nil
 }
 
-// lockfile returns the package-lock.json npm would write for the
-// workspace: each package linked from node_modules, no registry packages.
-// turbo reads it to resolve workspace dependencies.
+// lockfile returns the package-lock.json that `npm install` writes for the
+// workspace (checked against npm 11 on a small repository): each package
+// linked from node_modules, no registry packages. turbo reads it to
+// resolve workspace dependencies.
 func lockfile(g *Graph, names []string) map[string]any {
 	pkgs := map[string]any{
 		"": map[string]any{"name": "bench-synthetic", "version": "0.0.0", "workspaces": []string{"packages/*"}},
 	}
 	for i, deps := range g.Deps {
-		p := map[string]any{"name": names[i], "version": "1.0.0"}
+		// npm leaves out "name" where it equals the folder's name.
+		p := map[string]any{"version": "1.0.0"}
 		if len(deps) > 0 {
 			m := map[string]string{}
 			for _, d := range deps {
