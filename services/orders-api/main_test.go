@@ -12,8 +12,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"connectrpc.com/connect"
 
 	"github.com/acme/platform/libs/business/pricing"
 	"github.com/acme/platform/libs/db/dbtest"
@@ -21,6 +24,8 @@ import (
 	"github.com/acme/platform/libs/telemetry"
 	"github.com/acme/platform/services/orders-api/auth"
 	"github.com/acme/platform/services/orders-api/migrations"
+	pricingv1 "github.com/acme/platform/services/pricing/gen/acme/pricing/v1"
+	"github.com/acme/platform/services/pricing/gen/acme/pricing/v1/pricingv1connect"
 	"github.com/acme/platform/services/pricing/pricingsvc"
 )
 
@@ -237,5 +242,74 @@ orders-api:
 	}
 	if !eventually(func() bool { return strings.Contains(logs.String(), "dependency unavailable") }) {
 		t.Error("the pricing failure is not logged")
+	}
+}
+
+// slowPricing answers every quote after a long pause.
+type slowPricing struct {
+	pricingv1connect.UnimplementedPricingServiceHandler
+	calls atomic.Int32
+}
+
+func (s *slowPricing) Quote(ctx context.Context, _ *connect.Request[pricingv1.QuoteRequest]) (*connect.Response[pricingv1.QuoteResponse], error) {
+	s.calls.Add(1)
+	select {
+	case <-time.After(3 * time.Second):
+	case <-ctx.Done():
+	}
+	return connect.NewResponse(&pricingv1.QuoteResponse{}), nil
+}
+
+// TestIntegrationSlowPricingHitsTheDeadline: a pricing service that does
+// not answer in time costs a create its deadline per attempt and a few
+// retries, then a 503, not a hung request.
+func TestIntegrationSlowPricingHitsTheDeadline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts both services")
+	}
+	t.Parallel()
+	slow := &slowPricing{}
+	mux := http.NewServeMux()
+	mux.Handle(pricingv1connect.NewPricingServiceHandler(slow))
+	plog, _ := telemetry.NewLogger(io.Discard, "pricing", telemetry.LogConfig{})
+	psrv := server.New(server.Config{H2C: true, ShutdownTimeout: time.Second}, plog, telemetry.NewRegistry("pricing", "test"), mux)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pctx, stopPricing := context.WithCancel(context.Background())
+	pdone := make(chan error, 1)
+	go func() { pdone <- psrv.Serve(pctx, ln, nil) }()
+	t.Cleanup(func() { stopPricing(); <-pdone })
+
+	dbPath := dbtest.NewSQLiteConfig(t, migrations.Set()).Path
+	base, _ := startRun(t, fmt.Sprintf(`
+shared:
+  database: {driver: sqlite, dsn: "file:%s"}
+orders-api:
+  http: {listen: LISTEN, admin_listen: ""}
+  pricing_url: http://%s
+  pricing_timeout: 100ms
+  jwt: {signing_key: %s, issuer: acme-orders}
+`, dbPath, ln.Addr(), testKey))
+	tok, err := auth.Issue([]byte(testKey), "acme-orders", "t", []auth.Role{auth.Editor}, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", base+"/orders", strings.NewReader(`{"customer_id":"c1","region":"eu-west","items":[{"sku":"A","quantity":1,"unit_price_cents":100}]}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	start := time.Now()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	took := time.Since(start)
+	if res.StatusCode != 503 || took > 2*time.Second {
+		t.Errorf("create against a slow pricing: %d after %s, want 503 well under the service's 3s pause", res.StatusCode, took)
+	}
+	if n := slow.calls.Load(); n < 2 {
+		t.Errorf("pricing was called %d times, want the retries too", n)
 	}
 }
