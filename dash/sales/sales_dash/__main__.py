@@ -1,0 +1,5 @@
+"""python -m sales_dash: serve the dashboard with waitress."""
+
+from .main import main
+
+main()
