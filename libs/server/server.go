@@ -100,8 +100,13 @@ func (s *Server) Handler() http.Handler {
 	h = s.metrics.wrap(h)
 	h = s.accessLog(h)
 	h = s.limitBody(h)
+	// Spans are named by the matched route (otelhttp renames the span
+	// once the mux has matched); raw paths would make names unbounded.
 	h = otelhttp.NewHandler(h, "http", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
-		return r.Method + " " + r.URL.Path
+		if r.Pattern != "" && r.Pattern != "/" {
+			return r.Pattern
+		}
+		return r.Method
 	}))
 	h = s.recover(h)
 	h = s.requestID(h)

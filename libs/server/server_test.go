@@ -251,7 +251,8 @@ func TestGracefulShutdownDrains(t *testing.T) {
 
 func TestLoggerCarriesTraceID(t *testing.T) {
 	// Not parallel: it installs the global tracer provider.
-	stop, err := telemetry.SetupTracing(context.Background(), "test", "v0", telemetry.TraceConfig{Exporter: "stdout"}, io.Discard)
+	spansOut := &syncBuffer{}
+	stop, err := telemetry.SetupTracing(context.Background(), "test", "v0", telemetry.TraceConfig{Exporter: "stdout"}, spansOut)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,6 +261,12 @@ func TestLoggerCarriesTraceID(t *testing.T) {
 	get(t, h.url+"/orders/7", "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 	if !strings.Contains(h.logs.String(), `"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"`) {
 		t.Errorf("access log lacks the propagated trace id:\n%s", h.logs.String())
+	}
+	if err := stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if spans := spansOut.String(); !strings.Contains(spans, `"Name":"GET /orders/{id}"`) || strings.Contains(spans, `"Name":"GET /orders/7"`) {
+		t.Errorf("the span is not named by its route:\n%.2000s", spans)
 	}
 }
 

@@ -19,13 +19,11 @@ import (
 	"syscall"
 	"time"
 
-	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 
 	"github.com/acme/platform/libs/business/orders"
-	"github.com/acme/platform/libs/business/pricing"
 	"github.com/acme/platform/libs/business/reporting"
 	"github.com/acme/platform/libs/config"
 	"github.com/acme/platform/libs/config/components"
@@ -110,7 +108,7 @@ func run(ctx context.Context, getenv func(string) string, environ []string, stdo
 		return err
 	}
 	handler := api.New(api.Deps{
-		Orders:      orders.NewService(gate, pricer{client}, time.Now, newID),
+		Orders:      orders.NewService(gate, client, time.Now, newID),
 		Reports:     reporting.NewService(gate),
 		Verifier:    verifier,
 		Log:         log,
@@ -148,25 +146,6 @@ func openDB(ctx context.Context, cfg db.Config, gate *ordersdb.Gate, log *slog.L
 		case <-time.After(wait):
 		}
 	}
-}
-
-// pricer is the pricing client with one more retry: a call that fails as
-// "canceled" while the request is still alive met a kept-alive connection
-// the pricing service had closed (a restart), which pricingclient does not
-// count as transient. The broken connection has left the pool, so one more
-// call goes over a fresh one; if that fails too it is reported unavailable.
-type pricer struct{ c *pricingclient.Client }
-
-func (p pricer) Price(ctx context.Context, region string, lines []pricing.Line) (pricing.Quote, error) {
-	q, err := p.c.Price(ctx, region, lines)
-	if err == nil || ctx.Err() != nil || connect.CodeOf(err) != connect.CodeCanceled {
-		return q, err
-	}
-	q, err = p.c.Price(ctx, region, lines)
-	if err != nil && ctx.Err() == nil && connect.CodeOf(err) == connect.CodeCanceled {
-		return q, fmt.Errorf("%w: %v", pricingclient.ErrUnavailable, err)
-	}
-	return q, err
 }
 
 // healthy checks the /healthz of a service.

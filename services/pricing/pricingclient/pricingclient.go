@@ -126,6 +126,12 @@ func (c *Client) quoteWithRetry(ctx context.Context, req *pricingv1.QuoteRequest
 		if err == nil {
 			return res.Msg, nil
 		}
+		if connect.CodeOf(err) == connect.CodeCanceled && ctx.Err() == nil {
+			// The caller is still waiting, so nobody cancelled: a kept-alive
+			// connection that the service closed (a restart) broke under
+			// the call. That is transient; the next attempt dials afresh.
+			err = connect.NewError(connect.CodeUnavailable, err)
+		}
 		last = err
 		if !transient(err) || ctx.Err() != nil || attempt == c.cfg.Attempts {
 			break

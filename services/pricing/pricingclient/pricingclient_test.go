@@ -136,3 +136,34 @@ func TestUnreachable(t *testing.T) {
 		t.Error("empty URL: no error")
 	}
 }
+
+// brokenOnce fails the first request as a broken kept-alive connection does.
+type brokenOnce struct {
+	calls atomic.Int32
+}
+
+func (b *brokenOnce) Do(r *http.Request) (*http.Response, error) {
+	if b.calls.Add(1) == 1 {
+		return nil, context.Canceled
+	}
+	return http.DefaultClient.Do(r)
+}
+
+func TestBrokenConnectionIsRetried(t *testing.T) {
+	t.Parallel()
+	url, _ := flaky(t, 0, 0)
+	tr := &brokenOnce{}
+	c, _ := pricingclient.New(pricingclient.Config{URL: url, Backoff: time.Millisecond}, tr)
+	if _, err := c.Price(context.Background(), "us-east", lines); err != nil {
+		t.Fatalf("a call over a broken kept-alive connection was not retried: %v", err)
+	}
+	if n := tr.calls.Load(); n != 2 {
+		t.Errorf("transport calls = %d, want 2", n)
+	}
+	// A caller that really cancelled gets no retry.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.Price(ctx, "us-east", lines); err == nil {
+		t.Error("a cancelled call succeeded")
+	}
+}
