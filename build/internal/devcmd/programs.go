@@ -78,8 +78,9 @@ func Programs() []Program {
 			Seed:  seedOrders,
 			Extra: editorToken,
 		},
-		// The web console, the Dash app and Airflow join this list with
-		// their issues.
+		consoleProgram(),   // web.go
+		salesDashProgram(), // web.go
+		// Airflow joins this list with its issue.
 	}
 }
 

@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -29,16 +30,21 @@ const program = "console"
 var version = "dev"
 
 func main() {
+	// --static-dir serves a Vite build from disk instead of the embedded one:
+	// mono dev builds into its state folder, so rebuilding never writes into
+	// the source tree it watches.
+	staticDir := flag.String("static-dir", "", "serve the app from this folder (a Vite build) instead of the embedded files")
+	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Getenv, os.Environ(), os.Stdout); err != nil {
+	if err := run(ctx, os.Getenv, os.Environ(), os.Stdout, *staticDir); err != nil {
 		slog.New(slog.NewJSONHandler(os.Stderr, nil)).With("program", program).Error("console stopped", "err", err)
 		os.Exit(1)
 	}
 }
 
 // run reads down: config, logger, the embedded app, the proxy, the server.
-func run(ctx context.Context, getenv func(string) string, environ []string, stdout io.Writer) error {
+func run(ctx context.Context, getenv func(string) string, environ []string, stdout io.Writer, staticDir string) error {
 	dir := getenv("CONFIG_DIR")
 	if dir == "" {
 		dir = "config"
@@ -55,11 +61,14 @@ func run(ctx context.Context, getenv func(string) string, environ []string, stdo
 	reg := telemetry.NewRegistry(program, version)
 
 	app, err := embeddedSite()
+	if staticDir != "" {
+		app, err = loadSite(os.DirFS(staticDir))
+	}
 	if err != nil {
 		return err
 	}
 	if !app.built {
-		log.Warn("this binary has no console build: every page says how to build it (npm run build -w web/console, then go build)")
+		log.Warn("no console build to serve: every page says how to build it (npm run build -w web/console, then go build)", "static_dir", staticDir)
 	}
 	var api http.Handler
 	if own.APIProxy {
