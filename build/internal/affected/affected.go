@@ -85,26 +85,35 @@ type hit struct {
 // Compute compares opts.Base with opts.Head in the workspace's git
 // repository and returns the affected components of g.
 func Compute(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, opts Options) (*Result, error) {
-	if opts.Base == "" {
-		return nil, errors.New("a base revision is required (--base)")
-	}
-	repo, err := gitx.Open(ctx, ws.Root)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := repo.Resolve(ctx, opts.Base); err != nil {
-		return nil, err
-	}
-	if opts.Head != "" {
-		if _, err := repo.Resolve(ctx, opts.Head); err != nil {
-			return nil, err
-		}
-	}
-	changed, err := repo.Changed(ctx, opts.Base, opts.Head)
+	repo, changed, err := Changes(ctx, ws, opts)
 	if err != nil {
 		return nil, err
 	}
 	return FromFiles(ctx, ws, g, repo, opts, changed)
+}
+
+// Changes checks the revisions and lists the changed files. It needs no
+// component graph, so callers may run it while discovery runs.
+func Changes(ctx context.Context, ws *workspace.Workspace, opts Options) (*gitx.Repo, []string, error) {
+	if opts.Base == "" {
+		return nil, nil, errors.New("a base revision is required (--base)")
+	}
+	repo, err := gitx.Open(ctx, ws.Root)
+	if err != nil {
+		return nil, nil, err
+	}
+	revs := []string{opts.Base}
+	if opts.Head != "" {
+		revs = append(revs, opts.Head)
+	}
+	if err := repo.Verify(ctx, revs...); err != nil {
+		return nil, nil, err
+	}
+	changed, err := repo.Changed(ctx, opts.Base, opts.Head)
+	if err != nil {
+		return nil, nil, err
+	}
+	return repo, changed, nil
 }
 
 // FromFiles applies the rules to an already known list of changed files.

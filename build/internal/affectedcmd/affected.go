@@ -3,6 +3,7 @@
 package affectedcmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +13,9 @@ import (
 
 	"github.com/acme/platform/build/internal/affected"
 	"github.com/acme/platform/build/internal/cli"
+	"github.com/acme/platform/build/internal/discover"
 	"github.com/acme/platform/build/internal/gitx"
+	"github.com/acme/platform/build/internal/workspace"
 )
 
 // Options are the flags of mono affected.
@@ -52,13 +55,13 @@ The component graph is read from the work tree.`,
 			if o.Base == "" {
 				return cli.Usagef("--base is required: the revision to compare with, e.g. --base origin/main")
 			}
-			ws, g, err := deps.Graph()
+			ws, err := deps.Workspace()
 			if err != nil {
 				return err
 			}
-			res, err := affected.Compute(cmd.Context(), ws, g, affected.Options{Base: o.Base, Head: o.Head})
+			res, err := Compute(cmd.Context(), ws, affected.Options{Base: o.Base, Head: o.Head})
 			if err != nil {
-				return gitErr(err)
+				return err
 			}
 			return Print(deps.IO.Out, deps.IO.ErrOut, res, o)
 		},
@@ -68,6 +71,30 @@ The component graph is read from the work tree.`,
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON for machines")
 	cmd.Flags().BoolVar(&o.Explain, "explain", false, "say for each component which file reached it and through which path")
 	return cmd
+}
+
+// Compute runs the git side (revisions, changed files) while discovery
+// walks the tree, then applies the rules.
+func Compute(ctx context.Context, ws *workspace.Workspace, opts affected.Options) (*affected.Result, error) {
+	type changes struct {
+		repo  *gitx.Repo
+		files []string
+		err   error
+	}
+	ch := make(chan changes, 1)
+	go func() {
+		repo, files, err := affected.Changes(ctx, ws, opts)
+		ch <- changes{repo, files, err}
+	}()
+	g, err := discover.Discover(ws)
+	c := <-ch
+	if err != nil {
+		return nil, err
+	}
+	if c.err != nil {
+		return nil, gitErr(c.err)
+	}
+	return affected.FromFiles(ctx, ws, g, c.repo, opts, c.files)
 }
 
 func gitErr(err error) error {

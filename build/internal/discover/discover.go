@@ -11,8 +11,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/acme/platform/build/internal/graph"
 	"github.com/acme/platform/build/internal/strictyaml"
@@ -125,50 +127,87 @@ func Discover(ws *workspace.Workspace) (*graph.Graph, error) {
 	return graph.New(list)
 }
 
-// walk collects, in one pass, every file discovery looks at.
+// walk collects, in one pass, every file discovery looks at. Folders are
+// read in parallel: on a large tree the directory reads are most of the
+// cost of discovery.
 func walk(ws *workspace.Workspace) (*tree, error) {
 	t := &tree{
 		manifests: map[string]bool{}, goFiles: map[string][]string{}, pyproject: map[string]bool{},
 		tfDirs: map[string]bool{}, charts: map[string]bool{}, pkgJSON: map[string]bool{},
 	}
 	ignore := ws.Settings.Ignore
-	err := filepath.WalkDir(ws.Root, func(p string, d fs.DirEntry, err error) error {
+	var (
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		firstErr error
+		slots    = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+	)
+	var visit func(rel string)
+	visit = func(rel string) {
+		defer wg.Done()
+		slots <- struct{}{}
+		entries, err := readDir(filepath.Join(ws.Root, filepath.FromSlash(rel)))
+		<-slots
 		if err != nil {
-			return err
-		}
-		rel := filepath.ToSlash(p[len(ws.Root):])
-		rel = strings.TrimPrefix(rel, "/")
-		if d.IsDir() {
-			if rel != "" && ignored(rel, d.Name(), ignore) {
-				return filepath.SkipDir
+			mu.Lock()
+			if firstErr == nil {
+				firstErr = fmt.Errorf("walk %s: %w", ws.Root, err)
 			}
-			return nil
+			mu.Unlock()
+			return
 		}
-		dir := path.Dir(rel)
-		name := d.Name()
-		switch {
-		case name == ManifestName:
-			t.manifests[dir] = true
-		case strings.HasSuffix(name, ".go"):
-			t.goFiles[dir] = append(t.goFiles[dir], name)
-		case name == "pyproject.toml":
-			t.pyproject[dir] = true
-		case strings.HasSuffix(name, ".tf"):
-			t.tfDirs[dir] = true
-		case name == "Chart.yaml":
-			t.charts[dir] = true
-		case name == "package.json":
-			t.pkgJSON[dir] = true
+		dir := rel
+		if dir == "" {
+			dir = "."
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("walk %s: %w", ws.Root, err)
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range entries {
+			name := e.Name()
+			if e.IsDir() {
+				child := path.Join(rel, name)
+				if !ignored(child, name, ignore) {
+					wg.Add(1)
+					go visit(child)
+				}
+				continue
+			}
+			switch {
+			case name == ManifestName:
+				t.manifests[dir] = true
+			case strings.HasSuffix(name, ".go"):
+				t.goFiles[dir] = append(t.goFiles[dir], name)
+			case name == "pyproject.toml":
+				t.pyproject[dir] = true
+			case strings.HasSuffix(name, ".tf"):
+				t.tfDirs[dir] = true
+			case name == "Chart.yaml":
+				t.charts[dir] = true
+			case name == "package.json":
+				t.pkgJSON[dir] = true
+			}
+		}
+	}
+	wg.Add(1)
+	visit("")
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	delete(t.pyproject, ".") // a root pyproject is tooling, not an app
 	delete(t.pkgJSON, ".")
 	delete(t.tfDirs, ".")
 	return t, nil
+}
+
+// readDir lists a folder without sorting it.
+func readDir(dir string) ([]fs.DirEntry, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.ReadDir(-1)
 }
 
 func ignored(rel, name string, globs []string) bool {

@@ -2,10 +2,13 @@ package discover
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path"
+	"runtime"
 	"sort"
+	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -114,35 +117,54 @@ func readNPMWorkspaces(ws *workspace.Workspace, t *tree) ([]NPMPackage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("package.json: %w", err)
 	}
-	var out []NPMPackage
+	var dirs []string
 	for dir := range t.pkgJSON {
-		match := false
 		for _, g := range globs {
 			if ok, _ := doublestar.Match(path.Clean(g), dir); ok {
-				match = true
+				dirs = append(dirs, dir)
 				break
 			}
 		}
-		if !match {
-			continue
-		}
-		file := path.Join(dir, "package.json")
-		data, err := os.ReadFile(ws.Path(file))
-		if err != nil {
-			return nil, err
-		}
-		p, err := ReadPackageJSON(file, data)
-		if err != nil {
-			return nil, err
-		}
-		name := p.Name
-		if name == "" {
-			name = path.Base(dir)
-		}
-		out = append(out, NPMPackage{Dir: dir, Name: name, JSON: p})
+	}
+	// Read the manifests in parallel: thousands of small files.
+	out := make([]NPMPackage, len(dirs))
+	errs := make([]error, len(dirs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < 2*runtime.GOMAXPROCS(0); w++ {
+		wg.Go(func() {
+			for i := range next {
+				out[i], errs[i] = readPackage(ws, dirs[i])
+			}
+		})
+	}
+	for i := range dirs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
 	return out, nil
+}
+
+func readPackage(ws *workspace.Workspace, dir string) (NPMPackage, error) {
+	file := path.Join(dir, "package.json")
+	data, err := os.ReadFile(ws.Path(file))
+	if err != nil {
+		return NPMPackage{}, err
+	}
+	p, err := ReadPackageJSON(file, data)
+	if err != nil {
+		return NPMPackage{}, err
+	}
+	name := p.Name
+	if name == "" {
+		name = path.Base(dir)
+	}
+	return NPMPackage{Dir: dir, Name: name, JSON: p}, nil
 }
 
 // inferNPM links workspace packages that depend on each other by name.

@@ -29,7 +29,8 @@ type Repo struct {
 	Dir string
 }
 
-// Open checks that dir is inside a git work tree.
+// Open checks that git is installed and that dir is inside a git work
+// tree.
 func Open(ctx context.Context, dir string) (*Repo, error) {
 	if _, err := exec.LookPath("git"); err != nil {
 		return nil, ErrNoGit
@@ -53,6 +54,26 @@ func (r *Repo) Resolve(ctx context.Context, rev string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
+// Verify checks that every revision names a commit, in one git call.
+func (r *Repo) Verify(ctx context.Context, revs ...string) error {
+	args := []string{"rev-parse", "--quiet"}
+	for _, rev := range revs {
+		if strings.HasPrefix(rev, "-") {
+			return fmt.Errorf("%w %q", ErrBadRef, rev)
+		}
+		args = append(args, rev+"^{commit}")
+	}
+	if _, err := r.git(ctx, append(args, "--")...); err == nil {
+		return nil
+	}
+	for _, rev := range revs { // say which one is wrong
+		if _, err := r.Resolve(ctx, rev); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("%w: %s", ErrBadRef, strings.Join(revs, " "))
+}
+
 // Changed returns the files that differ between base and head, sorted and
 // relative to Dir. An empty head compares base with the work tree,
 // including untracked files that are not ignored. Renames count as a
@@ -62,22 +83,29 @@ func (r *Repo) Changed(ctx context.Context, base, head string) ([]string, error)
 	if head != "" {
 		args = append(args, head)
 	}
+	var untracked []byte
+	var untrackedErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if head == "" {
+			untracked, untrackedErr = r.git(ctx, "ls-files", "--others", "--exclude-standard", "-z")
+		}
+	}()
 	out, err := r.git(ctx, append(args, "--")...)
+	<-done
 	if err != nil {
 		return nil, err
+	}
+	if untrackedErr != nil {
+		return nil, untrackedErr
 	}
 	set := map[string]bool{}
 	for _, f := range split0(out) {
 		set[f] = true
 	}
-	if head == "" {
-		untracked, err := r.git(ctx, "ls-files", "--others", "--exclude-standard", "-z")
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range split0(untracked) {
-			set[f] = true
-		}
+	for _, f := range split0(untracked) {
+		set[f] = true
 	}
 	files := make([]string, 0, len(set))
 	for f := range set {
