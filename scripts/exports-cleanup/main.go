@@ -52,7 +52,7 @@ func parseFlags(args []string, usage io.Writer) (options, error) {
 	fs := flag.NewFlagSet(program, flag.ContinueOnError)
 	fs.SetOutput(usage)
 	fs.IntVar(&o.days, "older-than-days", 90, "delete objects last written more than this many days ago (1..3650)")
-	fs.StringVar(&o.prefix, "prefix", "daily-sales/", "only objects whose key starts with this")
+	fs.StringVar(&o.prefix, "prefix", "sales-rollup/daily-sales/", "only objects whose key starts with this")
 	fs.StringVar(&o.store, "store", "exports", "the logical blob store (a key of shared.blobs)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "list what would be deleted, delete nothing")
 	fs.StringVar(&o.summaryFile, "summary-file", "", "also write the run's summary as JSON here (the Airflow XCom)")

@@ -62,9 +62,9 @@ func TestRun(t *testing.T) {
 		want string
 	}{
 		{"deletes old", []string{"--older-than-days", "30"}, batch.ExitOK,
-			[]string{"daily-sales/2026-11-27.csv", "daily-sales/2026-11-27.parquet", "other/keep.csv"}, `"deleted":2`},
+			[]string{"other/keep.csv", "sales-rollup/daily-sales/2026-11-27.csv", "sales-rollup/daily-sales/2026-11-27.parquet"}, `"deleted":2`},
 		{"dry run", []string{"--older-than-days", "30", "--dry-run"}, batch.ExitOK,
-			[]string{"daily-sales/2026-01-01.csv", "daily-sales/2026-10-01.csv", "daily-sales/2026-11-27.csv", "daily-sales/2026-11-27.parquet", "other/keep.csv"}, "would delete"},
+			[]string{"other/keep.csv", "sales-rollup/daily-sales/2026-01-01.csv", "sales-rollup/daily-sales/2026-10-01.csv", "sales-rollup/daily-sales/2026-11-27.csv", "sales-rollup/daily-sales/2026-11-27.parquet"}, "would delete"},
 		{"bad days", []string{"--older-than-days", "0"}, batch.ExitBadInput, nil, "between 1 and 3650"},
 		{"empty prefix", []string{"--prefix", ""}, batch.ExitBadInput, nil, "must not be empty"},
 		{"unknown store", []string{"--store", "nope"}, batch.ExitFailed, nil, "shared.blobs.nope"},
@@ -73,8 +73,8 @@ func TestRun(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := folder(t, now, map[string]int{
-				"daily-sales/2026-01-01.csv": 331, "daily-sales/2026-10-01.csv": 58,
-				"daily-sales/2026-11-27.csv": 1, "daily-sales/2026-11-27.parquet": 1, "other/keep.csv": 400,
+				"sales-rollup/daily-sales/2026-01-01.csv": 331, "sales-rollup/daily-sales/2026-10-01.csv": 58,
+				"sales-rollup/daily-sales/2026-11-27.csv": 1, "sales-rollup/daily-sales/2026-11-27.parquet": 1, "other/keep.csv": 400,
 			})
 			environ := []string{"ENV=local", "CONFIG_DIR=" + filepath.Join(root, "config"), "SHARED__BLOBS__EXPORTS__DIR=" + dir, "SHARED__LOG__FORMAT=json"}
 			getenv := func(k string) string {

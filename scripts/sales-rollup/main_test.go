@@ -128,14 +128,14 @@ func TestRun(t *testing.T) {
 	if s["outcome"] != "ok" || s["rows_written"] != float64(2) || s["day"] != "2026-03-01" || s["job"] != "sales-rollup" {
 		t.Errorf("summary = %v", s)
 	}
-	csv, err := os.ReadFile(filepath.Join(e.exports, "daily-sales", "2026-03-01.csv"))
+	csv, err := os.ReadFile(filepath.Join(e.exports, "sales-rollup", "daily-sales", "2026-03-01.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := "day,region,orders,revenue_cents\n2026-03-01,eu-west,2,170\n2026-03-01,us-east,1,250\n"; string(csv) != want {
 		t.Errorf("csv = %q, want %q", csv, want)
 	}
-	if _, err := os.Stat(filepath.Join(e.exports, "daily-sales", "2026-03-01.parquet")); err != nil {
+	if _, err := os.Stat(filepath.Join(e.exports, "sales-rollup", "daily-sales", "2026-03-01.parquet")); err != nil {
 		t.Error(err)
 	}
 	var sf batch.Summary
@@ -200,7 +200,7 @@ func TestRunMissingOrdersSchema(t *testing.T) {
 	if code != batch.ExitFailed || !strings.Contains(log, "read orders") {
 		t.Fatalf("exit %d:\n%s", code, log)
 	}
-	if _, err := os.Stat(filepath.Join(e.exports, "daily-sales")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(e.exports, "sales-rollup", "daily-sales")); !os.IsNotExist(err) {
 		t.Errorf("an export was written: %v", err)
 	}
 }

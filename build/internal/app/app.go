@@ -51,6 +51,7 @@ It works from any folder inside the repository.
 	root.AddCommand(configCommands(deps)...)
 	root.AddCommand(infraCommands(deps)...)
 	root.AddCommand(dbCommands(deps)...)
+	root.AddCommand(dagsCommands(deps)...)
 	return root
 }
 
