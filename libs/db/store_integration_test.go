@@ -1,7 +1,6 @@
 package db_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"embed"
@@ -23,6 +22,8 @@ import (
 	"github.com/acme/platform/libs/db"
 	"github.com/acme/platform/libs/db/dbtest"
 	"github.com/acme/platform/libs/db/migrate"
+
+	"github.com/acme/platform/libs/testenv"
 )
 
 //go:embed testdata/migrations
@@ -327,7 +328,7 @@ func TestIntegrationMetricsAndSlowLog(t *testing.T) {
 			}
 			cfg.Name = "orders"
 			cfg.SlowQuery = time.Nanosecond // everything is slow
-			var logBuf syncBuffer
+			var logBuf testenv.SyncBuffer
 			reg := prometheus.NewRegistry()
 			d, err := db.Open(context.Background(), cfg, db.WithLogger(slog.New(slog.NewTextHandler(&logBuf, nil))), db.WithRegisterer(reg))
 			if err != nil {
@@ -373,23 +374,6 @@ func TestIntegrationMetricsAndSlowLog(t *testing.T) {
 			}
 		})
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func closedPort(t *testing.T) int {

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,36 +14,20 @@ import (
 
 	"github.com/acme/platform/libs/server"
 	"github.com/acme/platform/libs/telemetry"
+
+	"github.com/acme/platform/libs/testenv"
 )
-
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type harness struct {
 	url    string
-	logs   *syncBuffer
+	logs   *testenv.SyncBuffer
 	cancel context.CancelFunc
 	done   chan error
 }
 
 func start(t *testing.T, app http.Handler, checks ...server.Check) *harness {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	log, err := telemetry.NewLogger(logs, "test", telemetry.LogConfig{Level: "debug"})
 	if err != nil {
 		t.Fatal(err)
@@ -251,7 +234,7 @@ func TestGracefulShutdownDrains(t *testing.T) {
 
 func TestLoggerCarriesTraceID(t *testing.T) {
 	// Not parallel: it installs the global tracer provider.
-	spansOut := &syncBuffer{}
+	spansOut := &testenv.SyncBuffer{}
 	stop, err := telemetry.SetupTracing(context.Background(), "test", "v0", telemetry.TraceConfig{Exporter: "stdout"}, spansOut)
 	if err != nil {
 		t.Fatal(err)

@@ -1,35 +1,19 @@
 package telemetry_test
 
 import (
-	"bytes"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/acme/platform/libs/telemetry"
+
+	"github.com/acme/platform/libs/testenv"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func TestBufferedWriter(t *testing.T) {
 	t.Parallel()
-	var out lockedBuffer
+	var out testenv.SyncBuffer
 	w := telemetry.NewBufferedWriter(&out, 1<<10, 20*time.Millisecond)
 	log, err := telemetry.NewLogger(w, "test", telemetry.LogConfig{})
 	if err != nil {

@@ -3,9 +3,11 @@
 package testenv
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // RepoRoot returns the repository root: the first folder upwards from the
@@ -23,4 +25,25 @@ func RepoRoot() (string, error) {
 			return "", errors.New("testenv: no mono.yaml above " + dir)
 		}
 	}
+}
+
+// SyncBuffer is a bytes.Buffer safe for concurrent writers: a log sink that
+// tests read while servers write to it.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns everything written so far.
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,28 +25,13 @@ import (
 	pricingv1 "github.com/acme/platform/services/pricing/gen/acme/pricing/v1"
 	"github.com/acme/platform/services/pricing/gen/acme/pricing/v1/pricingv1connect"
 	"github.com/acme/platform/services/pricing/pricingsvc"
+
+	"github.com/acme/platform/libs/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
 const testKey = "main-test-signing-key-0123456789abcdef"
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func freePort(t *testing.T) string {
 	t.Helper()
@@ -62,7 +45,7 @@ func freePort(t *testing.T) string {
 
 // startRun runs the program with a base.yaml made of yaml until the test
 // ends; it returns the API's base URL and the program's logs.
-func startRun(t *testing.T, yaml string) (string, *syncBuffer) {
+func startRun(t *testing.T, yaml string) (string, *testenv.SyncBuffer) {
 	t.Helper()
 	dir := t.TempDir()
 	addr := freePort(t)
@@ -71,7 +54,7 @@ func startRun(t *testing.T, yaml string) (string, *syncBuffer) {
 		t.Fatal(err)
 	}
 	env := map[string]string{"CONFIG_DIR": dir, "ENV": "local"}
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, func(k string) string { return env[k] }, nil, logs) }()

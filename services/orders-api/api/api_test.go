@@ -28,6 +28,8 @@ import (
 	"github.com/acme/platform/services/orders-api/auth"
 	"github.com/acme/platform/services/orders-api/migrations"
 	"github.com/acme/platform/services/orders-api/ordersdb"
+
+	"github.com/acme/platform/libs/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
@@ -47,24 +49,7 @@ type store interface {
 type env struct {
 	url                    string
 	editor, viewer, nobody string
-	logs                   *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs                   *testenv.SyncBuffer
 }
 
 var errPricingDown = errors.New("pricing down")
@@ -78,7 +63,7 @@ func (downPricer) Price(context.Context, string, []pricing.Line) (pricing.Quote,
 // start serves the API over st with pricer until the test ends.
 func start(t *testing.T, st store, pricer orders.Pricer) *env {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	log, err := telemetry.NewLogger(logs, "orders-api", telemetry.LogConfig{Level: "debug"})
 	if err != nil {
 		t.Fatal(err)
