@@ -331,8 +331,9 @@ func lineOf(file, s string) int {
 
 // dedupe drops a problem both variants found, keeping the first.
 func dedupe(ps []Problem) []Problem {
+	ps = slices.Clone(ps)
 	seen := map[string]bool{}
-	out := ps[:0]
+	out := []Problem{}
 	for _, p := range ps {
 		k := fmt.Sprintf("%s:%d:%s", p.File, p.Line, p.Msg)
 		if seen[k] {
