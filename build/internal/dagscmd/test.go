@@ -306,13 +306,13 @@ func runAirflow(ctx context.Context, env *pyenv.Env, dir string, environ []strin
 // log lines (a LocalJobOperator prefixes them with the job's name), task
 // starts and ends, state changes and errors.
 type runView struct {
-	w        io.Writer
-	verbose  bool
-	res      *TestResult
-	mu       sync.Mutex
-	jobLine  *regexp.Regexp
-	events   []event
-	errLine  *regexp.Regexp
+	w       io.Writer
+	verbose bool
+	res     *TestResult
+	mu      sync.Mutex
+	jobLine *regexp.Regexp
+	events  []event
+	errLine *regexp.Regexp
 }
 
 // event turns an Airflow line into a short one.
@@ -324,7 +324,7 @@ type event struct {
 func newRunView(w io.Writer, verbose bool, res *TestResult) *runView {
 	return &runView{
 		w: w, verbose: verbose, res: res,
-		jobLine:  regexp.MustCompile(`\] ([a-z0-9-]+) \| (.*?) \[airflow\.task`),
+		jobLine: regexp.MustCompile(`\] ([a-z0-9-]+) \| (.*?) \[airflow\.task`),
 		events: []event{
 			{regexp.MustCompile(`\[DAG TEST\] starting task_id=(\S+)`), "task %s started"},
 			{regexp.MustCompile(`\[DAG TEST\] end task task_id=(\S+)`), "task %s ended"},
