@@ -14,6 +14,7 @@ import (
 
 	"github.com/acme/platform/build/internal/cli"
 	"github.com/acme/platform/build/internal/fixture"
+	"github.com/acme/platform/libs/testenv"
 )
 
 // workspace is a small repository with a DAG folder, one job and a local
@@ -323,5 +324,33 @@ func TestRunViewAndCompact(t *testing.T) {
 	printJobs(&out, res)
 	if !strings.Contains(out.String(), "sales-rollup wrote to the blob store exports:\n  a.csv") {
 		t.Errorf("printJobs:\n%s", out.String())
+	}
+}
+
+// TestJobsReachTheDAGs: in this repository, a change to a job the DAGs run
+// reaches the DAG folder (mono affected), through the depends of
+// dags/component.yaml.
+func TestJobsReachTheDAGs(t *testing.T) {
+	t.Parallel()
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Deps{Deps: cli.Deps{Dir: root}}
+	p, err := d.project()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jobs []string
+	for _, j := range p.jobs() {
+		jobs = append(jobs, j.Name)
+	}
+	if diff := cmp.Diff([]string{"exports-cleanup", "sales-rollup"}, jobs); diff != "" {
+		t.Errorf("jobs of dags/ (-want +got):\n%s", diff)
+	}
+	for _, job := range jobs {
+		if _, ok := p.g.DependentsClosure([]string{job})[p.dags.Name]; !ok {
+			t.Errorf("a change to %s does not reach %s", job, p.dags.Name)
+		}
 	}
 }
