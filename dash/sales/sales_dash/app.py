@@ -16,6 +16,7 @@ STATUSES = ["pending", "confirmed", "shipped", "cancelled"]
 NO_VALUE = "\u2013"  # an en dash where a figure cannot be shown
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
+DAY_MS = 86_400_000
 
 
 class Reports(Protocol):
@@ -119,12 +120,20 @@ def render(reports: Reports, start_text: str | None, end_text: str | None, today
             y=[d["revenue_cents"] / 100 for d in rows],
             name=region,
             customdata=[d["orders"] for d in rows],
+            width=[DAY_MS * 0.8] * len(rows),  # a date axis gives a lone bar no width of its own
             hovertemplate="%{x}<br>%{y:,.2f} EUR<br>%{customdata} orders<extra>" + region + "</extra>",
         )
-    daily.update_layout(barmode="stack", yaxis_title="EUR")
     if not rep.daily:
         daily = empty_figure("Daily sales", "No sales in this range (cancelled orders do not count)")
     else:
+        # The whole chosen range on a day axis, so a quiet day shows as a gap.
+        daily.update_layout(barmode="stack", yaxis_title="EUR")
+        daily.update_xaxes(
+            type="date",
+            range=[f"{(start - timedelta(days=1)).isoformat()} 12:00", f"{end.isoformat()} 12:00"],
+            tickformat="%d %b",
+            hoverformat="%Y-%m-%d",
+        )
         _layout(daily, "Daily sales (EUR, cancelled orders excluded)")
 
     status = go.Figure(

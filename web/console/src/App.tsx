@@ -1,5 +1,5 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
-import { ApiError, createOrdersClient, type ListFilter, type Order, type OrdersClient } from './api/client';
+import { ApiError, createOrdersClient, shortId, type ListFilter, type Order, type OrdersClient } from './api/client';
 import { canEdit, loadSession, saveSession, type Session } from './auth';
 import { ErrorBanner } from './components/ErrorBanner';
 import { Filters } from './components/Filters';
@@ -80,7 +80,7 @@ function Orders({ client, session, onLogout }: OrdersProps) {
   const editor = canEdit(session);
 
   const created = (o: Order) => {
-    setMessage(`Order ${o.id.slice(0, 8)} created for ${o.customer_id}.`);
+    setMessage(`Order ${shortId(o.id)} created for ${o.customer_id}.`);
     setActionError(undefined);
     list.replace(o);
   };
@@ -91,13 +91,13 @@ function Orders({ client, session, onLogout }: OrdersProps) {
     try {
       const c = await client.cancel(o.id);
       list.replace(c);
-      setMessage(`Order ${o.id.slice(0, 8)} cancelled.`);
+      setMessage(`Order ${shortId(o.id)} cancelled.`);
     } catch (e) {
       if (e instanceof ApiError && e.unauthenticated) {
         expired(e);
         return;
       }
-      setActionError(`Could not cancel order ${o.id.slice(0, 8)}: ${e instanceof Error ? e.message : String(e)}`);
+      setActionError(`Could not cancel order ${shortId(o.id)}: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
       setCancelling(undefined);
     }
@@ -136,6 +136,7 @@ function Orders({ client, session, onLogout }: OrdersProps) {
             orders={list.orders}
             loading={list.loading}
             canEdit={editor}
+            unavailable={list.error?.unavailable}
             cancelling={cancelling}
             onCancel={cancel}
           />

@@ -15,6 +15,10 @@ export type ListFilter = NonNullable<paths['/orders']['get']['parameters']['quer
 
 export const STATUSES: readonly OrderStatus[] = ['pending', 'confirmed', 'shipped', 'cancelled'];
 
+/** shortId is the part of an order id people read: ids are UUIDv7, whose
+ * first characters are a timestamp shared by orders made close together. */
+export const shortId = (id: string) => id.slice(-8);
+
 /** ApiError is a call that orders-api (or the way to it) answered with an error. */
 export class ApiError extends Error {
   readonly status: number;
@@ -58,7 +62,8 @@ export function toApiError(status: number, body: unknown): ApiError {
   if (isProblem(body)) {
     const text = body.detail || body.title || `HTTP ${status}`;
     const unreachable = status === 502 || status === 503 || status === 504;
-    return new ApiError(status, unreachable ? `orders-api is unreachable: ${text}` : text, body);
+    const message = unreachable && !/unreachable/i.test(text) ? `orders-api is unreachable: ${text}` : text;
+    return new ApiError(status, message, body);
   }
   if (status === 502 || status === 503 || status === 504) {
     return new ApiError(status, `orders-api is unreachable (HTTP ${status})`);

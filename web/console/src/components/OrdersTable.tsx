@@ -1,10 +1,12 @@
-import type { Order } from '../api/client';
+import { shortId, type Order } from '../api/client';
 import { formatCents } from '../validate';
 
 export interface OrdersTableProps {
   orders: Order[];
   loading: boolean;
   canEdit: boolean;
+  /** unavailable says the list could not be loaded (the API is down). */
+  unavailable?: boolean;
   /** cancelling holds the id of the order being cancelled. */
   cancelling?: string;
   onCancel: (o: Order) => void;
@@ -13,9 +15,10 @@ export interface OrdersTableProps {
 const cancellable = (o: Order) => o.status === 'pending' || o.status === 'confirmed';
 
 /** OrdersTable lists orders, newest first, with a cancel button where allowed. */
-export function OrdersTable({ orders, loading, canEdit, cancelling, onCancel }: OrdersTableProps) {
+export function OrdersTable({ orders, loading, canEdit, unavailable, cancelling, onCancel }: OrdersTableProps) {
   if (orders.length === 0) {
-    return <p className="empty">{loading ? 'Loading orders…' : 'No orders match.'}</p>;
+    const text = loading ? 'Loading orders…' : unavailable ? 'The orders appear here once orders-api answers.' : 'No orders match.';
+    return <p className="empty">{text}</p>;
   }
   return (
     <table className="orders" aria-busy={loading}>
@@ -36,7 +39,7 @@ export function OrdersTable({ orders, loading, canEdit, cancelling, onCancel }: 
         {orders.map((o) => (
           <tr key={o.id} data-order-id={o.id}>
             <td>
-              <code title={o.id}>{o.id.slice(0, 8)}</code>
+              <code title={o.id}>{shortId(o.id)}</code>
             </td>
             <td>{new Date(o.created_at).toLocaleString('en-GB')}</td>
             <td>{o.customer_id}</td>
@@ -53,7 +56,7 @@ export function OrdersTable({ orders, loading, canEdit, cancelling, onCancel }: 
                     className="danger"
                     disabled={cancelling === o.id}
                     onClick={() => onCancel(o)}
-                    aria-label={`Cancel order ${o.id.slice(0, 8)} of ${o.customer_id}`}
+                    aria-label={`Cancel order ${shortId(o.id)} of ${o.customer_id}`}
                   >
                     {cancelling === o.id ? 'Cancelling…' : 'Cancel'}
                   </button>
