@@ -94,7 +94,7 @@ func TestUnknownPlaceholder(t *testing.T) {
 	r := root(t)
 	dir := t.TempDir()
 	fixture.Write(t, dir, map[string]string{
-		"component.yaml": "kind: helm-release\ndeploy:\n  envs: [dev]\n  settings:\n    chart: x\n    version: 1.0.0\n    values: [\"values-{env}.yaml\"]\n",
+		"component.yaml":  "kind: helm-release\ndeploy:\n  envs: [dev]\n  settings:\n    chart: x\n    version: 1.0.0\n    values: [\"values-{env}.yaml\"]\n",
 		"values-dev.yaml": "image: \"${vault:jobs}\"\n",
 	})
 	fs, err := releasecheck.Check(r, dir)
