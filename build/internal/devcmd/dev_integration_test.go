@@ -59,6 +59,10 @@ func TestIntegrationMonoDev(t *testing.T) {
 		"ORDERS_API__HTTP__LISTEN="+api, "ORDERS_API__HTTP__ADMIN_LISTEN="+apiAdmin,
 		"ORDERS_API__PRICING_URL=http://"+pricing,
 		"PRICING__HTTP__LISTEN="+pricing, "PRICING__HTTP__ADMIN_LISTEN="+pricingAdmin,
+		// The console and the dashboard start too: free ports, so that this
+		// test never meets another mono dev (the browser test) on defaults.
+		"CONSOLE__HTTP__LISTEN="+freeAddr(t), "CONSOLE__ORDERS_API_URL=http://"+api,
+		"SALES_DASH__LISTEN="+freeAddr(t), "SALES_DASH__ORDERS_API_URL=http://"+api,
 	)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
