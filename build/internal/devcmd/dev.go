@@ -35,6 +35,8 @@ import (
 type Options struct {
 	// Only starts just these programs.
 	Only []string
+	// With adds optional programs (airflow).
+	With []string
 	// Dir holds the local state (database, blobs, binaries); relative to the
 	// root. Default .mono/dev.
 	Dir string
@@ -75,6 +77,7 @@ config/local.override.yaml, or variables such as ORDERS_API__HTTP__LISTEN).`,
 		},
 	}
 	cmd.Flags().StringSliceVar(&opts.Only, "only", nil, "start only these programs (comma-separated or repeated)")
+	cmd.Flags().StringSliceVar(&opts.With, "with", nil, "also start these optional programs: airflow")
 	cmd.Flags().StringVar(&opts.Dir, "dir", ".mono/dev", "folder for the local database, blobs and binaries")
 	cmd.Flags().BoolVar(&opts.NoWatch, "no-watch", false, "do not rebuild and restart on change")
 	cmd.Flags().BoolVar(&opts.NoSeed, "no-seed", false, "do not load the seed data")
@@ -102,7 +105,11 @@ func Run(ctx context.Context, deps cli.Deps, environ []string, opts Options) err
 	if err != nil {
 		return err
 	}
-	progs, err := selectPrograms(Programs(), g, opts.Only)
+	all, err := withOptional(Programs(), opts.With, opts.Only)
+	if err != nil {
+		return err
+	}
+	progs, err := selectPrograms(all, g, opts.Only)
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,8 @@ type Program struct {
 	Seed func(ctx context.Context, e *Env, base string) (string, error)
 	// Extra prints lines under the program's URL (a token to call it with).
 	Extra func(ctx context.Context, e *Env) ([]string, error)
+	// Optional programs start only when --with (or --only) names them.
+	Optional bool
 }
 
 // Link is a labelled path of a program.
@@ -80,7 +82,7 @@ func Programs() []Program {
 		},
 		consoleProgram(),   // web.go
 		salesDashProgram(), // web.go
-		// Airflow joins this list with its issue.
+		airflowProgram(),   // airflow.go; optional: mono dev --with airflow
 	}
 }
 
