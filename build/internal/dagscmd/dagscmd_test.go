@@ -354,3 +354,24 @@ func TestJobsReachTheDAGs(t *testing.T) {
 		}
 	}
 }
+
+func TestTestRefusals(t *testing.T) {
+	t.Parallel()
+	root, store := newWorkspace(t)
+	fixture.Write(t, root, map[string]string{"dags/daily.py": "@dag(dag_id=\"daily\")\n", "dags/other.py": "DAG_ID = 'other'\n"})
+	d, _ := deps(root, store, time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC))
+	tests := []struct {
+		opts TestOptions
+		want string
+	}{
+		{TestOptions{DAG: "nope"}, `no DAG "nope" in dags (DAGs: daily, other)`},
+		{TestOptions{DAG: "daily", Date: "2026-13-01"}, `--date "2026-13-01" is not a day`},
+		{TestOptions{DAG: "daily", Date: "2026-11-29"}, "is in the future"},
+	}
+	for _, tt := range tests {
+		_, err := Test(context.Background(), d, tt.opts)
+		if err == nil || cli.CodeOf(err) != cli.ExitUsage || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Test(%+v) = %v, want usage error %q", tt.opts, err, tt.want)
+		}
+	}
+}

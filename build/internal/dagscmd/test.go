@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -101,7 +102,10 @@ func Test(ctx context.Context, d Deps, opts TestOptions) (*TestResult, error) {
 	}
 	day, err := batch.ParseDay(opts.Date, d.now(), time.UTC)
 	if err != nil {
-		return nil, cli.Usagef("--date: %v", strings.TrimPrefix(err.Error(), "bad input: "))
+		return nil, cli.Usagef("%s", strings.TrimPrefix(err.Error(), "bad input: "))
+	}
+	if ids := dagIDs(p.dir); !slices.Contains(ids, opts.DAG) {
+		return nil, cli.Usagef("no DAG %q in %s (DAGs: %s)", opts.DAG, p.dags.Dir, strings.Join(ids, ", "))
 	}
 	dayS := day.Format(batch.DayLayout)
 	out := d.IO.Out
@@ -170,6 +174,27 @@ func Test(ctx context.Context, d Deps, opts TestOptions) (*TestResult, error) {
 	}
 	fmt.Fprintf(out, "\nok: %s ran for %s\n", opts.DAG, dayS)
 	return res, nil
+}
+
+// dagIDs finds the DAG ids the files of dir declare (dag_id="..." or a
+// DAG_ID constant), without Airflow: a quick check before a long run.
+func dagIDs(dir string) []string {
+	re := regexp.MustCompile(`(?:dag_id|DAG_ID)\s*=\s*["']([^"']+)["']`)
+	var out []string
+	files, _ := filepath.Glob(filepath.Join(dir, "*.py"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, m := range re.FindAllStringSubmatch(string(data), -1) {
+			if !slices.Contains(out, m[1]) {
+				out = append(out, m[1])
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // buildJobs builds each job's main package into bin.
