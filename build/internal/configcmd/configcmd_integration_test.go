@@ -2,7 +2,12 @@ package configcmd_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -46,32 +51,38 @@ func TestIntegrationValidateDev(t *testing.T) {
 	sm := secretsmanager.NewFromConfig(cfg)
 	params := ssm.NewFromConfig(cfg)
 
-	db, jwt, session := canary("db"), canary("jwt"), canary("session")
-	for name, value := range map[string]string{
-		"acme/dev/orders-db":  fmt.Sprintf(`{"username":"orders_app","password":%q}`, db),
-		"acme/dev/orders-api": fmt.Sprintf(`{"jwt_signing_key":%q}`, jwt),
-		"acme/dev/console":    fmt.Sprintf(`{"session_key":%q}`, session),
-	} {
-		if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(value)}); err != nil {
+	// Publish what the dev configuration references, as Terraform would:
+	// every ssm:// parameter and every secret://name#key, found in the
+	// committed files so that the test follows the configuration.
+	dir := workspace(t, nil)
+	params2, secrets, refs := references(t, dir, "config/base.yaml", "config/dev.yaml")
+	var planted []string
+	for name, keys := range secrets {
+		fields := map[string]string{}
+		for _, k := range keys {
+			c := canary(name + "-" + k)
+			fields[k] = c
+			planted = append(planted, c)
+		}
+		body, _ := json.Marshal(fields)
+		if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("acme/dev/" + name), SecretString: aws.String(string(body))}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for name, value := range map[string]string{
-		"/acme/dev/rds/orders/host":      "orders.cluster-abc.eu-west-1.rds.amazonaws.com",
-		"/acme/dev/s3/exports/bucket":    "acme-dev-exports",
-		"/acme/dev/sqs/order-events/url": "https://sqs.eu-west-1.amazonaws.com/123456789012/acme-dev-order-events",
-	} {
+	for _, name := range params2 {
+		value := published(name)
 		if _, err := params.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(value), Type: ssmtypes.ParameterTypeString}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	planted := []string{db, jwt, session}
-	dir := workspace(t, nil)
+	if len(params2) < 3 || len(secrets) < 3 {
+		t.Fatalf("found %d parameters and %d secrets in the dev configuration; expected the database, bucket, queue and service secrets", len(params2), len(secrets))
+	}
 	vars := map[string]string{"SHARED__AWS__ENDPOINT": srv.Endpoint}
 
 	r := run(t, dir, vars, "validate", "--env", "dev", "-v")
 	assertNoCanary(t, "validate", r, planted...)
-	if r.code != 0 || !strings.Contains(r.out, "config dev: ok (6 sections,") || !strings.Contains(r.out, "6 references resolved") {
+	if r.code != 0 || !strings.Contains(r.out, "config dev: ok (") || !strings.Contains(r.out, fmt.Sprintf("%d references resolved", refs)) {
 		t.Fatalf("validate --env dev: exit %d\n%s\n%s", r.code, r.out, r.err)
 	}
 	if !strings.Contains(r.err, "config: resolved reference") {
@@ -105,4 +116,63 @@ func TestIntegrationValidateDev(t *testing.T) {
 	if r.code != cli.ExitFailed || !strings.Contains(r.err, "cannot reach AWS") {
 		t.Errorf("unreachable AWS: exit %d\n%s", r.code, r.err)
 	}
+}
+
+var refRE = regexp.MustCompile(`(ssm://[^\s"'#]+|secret://[^\s"'#]+#[^\s"']+)`)
+
+// references lists the ssm:// parameter paths and, per secret name, the
+// keys that the files reference, and counts the references.
+func references(t *testing.T, dir string, files ...string) ([]string, map[string][]string, int) {
+	t.Helper()
+	paramSet := map[string]bool{}
+	secrets := map[string][]string{}
+	count := 0
+	seenKey := map[string]bool{}
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "#") {
+				continue
+			}
+			for _, ref := range refRE.FindAllString(line, -1) {
+				count++
+				if p, ok := strings.CutPrefix(ref, "ssm://"); ok {
+					paramSet[p] = true
+					continue
+				}
+				name, key, _ := strings.Cut(strings.TrimPrefix(ref, "secret://"), "#")
+				if !seenKey[name+"#"+key] {
+					seenKey[name+"#"+key] = true
+					secrets[name] = append(secrets[name], key)
+				}
+			}
+		}
+	}
+	var params []string
+	for p := range paramSet {
+		params = append(params, p)
+	}
+	sort.Strings(params)
+	return params, secrets, count
+}
+
+// published returns a value of the shape Terraform publishes under a path:
+// /acme/dev/s3/<name>/bucket, /acme/dev/sqs/<name>/url, .../host, ...
+func published(path string) string {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	name := parts[len(parts)-2]
+	switch parts[len(parts)-1] {
+	case "bucket":
+		return "acme-dev-" + name
+	case "url", "dlq-url":
+		return "https://sqs.eu-west-1.amazonaws.com/123456789012/acme-dev-" + name
+	case "host", "endpoint":
+		return name + ".cluster-abc.eu-west-1.rds.amazonaws.com"
+	case "port":
+		return "5432"
+	}
+	return name
 }
