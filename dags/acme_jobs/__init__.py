@@ -16,8 +16,7 @@ the Go programs read; unset means ``local``):
 
 Either way the task's XCom is the job's summary (``libs/batch`` Summary), and the
 job's exit code decides what Airflow does: 0 success; 2 (bad input) fails the task
-at once, without retries (local; in the cluster the pod's exit code is not told
-apart, so retries happen); 1 and 3 fail the try and leave the retries to Airflow.
+at once, without retries; 1 and 3 fail the try and leave the retries to Airflow.
 See docs/jobs-and-dags.md.
 """
 
@@ -126,16 +125,16 @@ class LocalJobOperator(BaseOperator):
             summary_file = Path(tmp) / "summary.json"
             cmd = [str(binary), *self.arguments, f"--summary-file={summary_file}"]
             self.log.info("running %s", " ".join(cmd))
-            proc = subprocess.Popen(
+            with subprocess.Popen(
                 cmd, cwd=REPO_ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-            )
-            try:
-                assert proc.stdout is not None
-                for line in proc.stdout:
-                    self.log.info("%s | %s", self.job, line.rstrip("\n"))
-                code = proc.wait()
-            finally:
-                _stop(proc)
+            ) as proc:
+                try:
+                    assert proc.stdout is not None
+                    for line in proc.stdout:
+                        self.log.info("%s | %s", self.job, line.rstrip("\n"))
+                    code = proc.wait()
+                finally:
+                    _stop(proc)
             summary = json.loads(summary_file.read_text()) if summary_file.is_file() else None
         return self._outcome(context, code, summary)
 

@@ -6,15 +6,31 @@ from typing import Any
 
 from kubernetes.client import models as k8s
 
-from acme_jobs import annotate
+from acme_jobs import EXIT_BAD_INPUT, annotate
 from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+
+def exit_code(remote_pod: Any, container: str) -> int | None:
+    """The exit code of ``container`` in a finished pod, or None."""
+    statuses = (remote_pod.status.container_statuses if remote_pod and remote_pod.status else None) or []
+    for st in statuses:
+        if st.name == container and st.state and st.state.terminated:
+            return st.state.terminated.exit_code
+    return None
 
 
 class JobPodOperator(KubernetesPodOperator):
-    """KubernetesPodOperator whose XCom (the job's summary) also annotates the task's asset events."""
+    """KubernetesPodOperator for a job: its XCom (the job's summary) annotates the task's
+    asset events, and a job that exits 2 (bad input) fails the task without retries."""
 
     def execute(self, context: Any) -> Any:
-        summary = super().execute(context)
+        try:
+            summary = super().execute(context)
+        except AirflowException as err:
+            if exit_code(getattr(self, "remote_pod", None), self.base_container_name) == EXIT_BAD_INPUT:
+                raise AirflowFailException(f"{self.name} exited {EXIT_BAD_INPUT} (bad input, not retried)") from err
+            raise
         annotate(context, self.outlets, summary if isinstance(summary, dict) else None)
         return summary
 

@@ -46,11 +46,12 @@ type Bundle struct {
 func (b *Bundle) Version() string { return b.Digest[:12] }
 
 // inBundle tells whether a file of the DAG folder is published: everything
-// but caches, compiled files and hidden files (.airflowignore excepted).
+// but tests, caches, compiled files and hidden files (.airflowignore
+// excepted).
 func inBundle(rel string, isDir bool) bool {
 	name := filepath.Base(rel)
 	switch {
-	case name == "__pycache__", name == ".pytest_cache", name == ".ruff_cache", name == ".venv":
+	case isDir && name == "tests", name == "__pycache__", name == ".pytest_cache", name == ".ruff_cache", name == ".venv":
 		return false
 	case strings.HasPrefix(name, ".") && name != ".airflowignore":
 		return false

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -204,5 +205,27 @@ func TestIntegrationDagsTestDailySales(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestIntegrationHelperUnitTests runs the unit tests of dags/acme_jobs (how a
+// job runs per environment, exit codes, asset annotations) in the venv.
+func TestIntegrationHelperUnitTests(t *testing.T) {
+	d, out, root := repoDeps(t)
+	p, err := d.project()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ctx(t)
+	env, err := d.venv(c, p, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(c, env.Python(), "-m", "unittest", "discover", "-s", filepath.Join(p.dir, "tests"), "-v")
+	cmd.Dir = root
+	cmd.Env = setEnv(d.environ(), "PYTHONPATH", p.dir, "AIRFLOW_HOME", t.TempDir(), "AIRFLOW__CORE__LOAD_EXAMPLES", "False", "ENV", "")
+	b, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(b), "\nOK") {
+		t.Fatalf("python -m unittest: %v\n%s", err, b)
 	}
 }
