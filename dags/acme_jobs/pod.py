@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from kubernetes.client import models as k8s
 
 from acme_jobs import EXIT_BAD_INPUT, annotate
-from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 
 def exit_code(remote_pod: Any, container: str) -> int | None:
@@ -29,7 +29,9 @@ class JobPodOperator(KubernetesPodOperator):
             summary = super().execute(context)
         except AirflowException as err:
             if exit_code(getattr(self, "remote_pod", None), self.base_container_name) == EXIT_BAD_INPUT:
-                raise AirflowFailException(f"{self.name} exited {EXIT_BAD_INPUT} (bad input, not retried)") from err
+                raise AirflowFailException(
+                    f"{self.name} exited {EXIT_BAD_INPUT} (bad input, not retried)"
+                ) from err
             raise
         annotate(context, self.outlets, summary if isinstance(summary, dict) else None)
         return summary

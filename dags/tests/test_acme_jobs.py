@@ -14,13 +14,13 @@ from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
 
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from kubernetes.client import models as k8s
 
 import acme_jobs
 from acme_jobs import LocalJobOperator, Resources, job_task
 from acme_jobs.assets import SALES_EXPORT
 from acme_jobs.pod import JobPodOperator, exit_code
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 
 def fake_job(folder: Path, name: str, code: int, details: str = "{}") -> None:
@@ -56,16 +56,23 @@ class LocalJobOperatorTest(unittest.TestCase):
     def run_job(self, code: int, details: str = "{}", outlets=()):
         fake_job(self.bin, "sales-rollup", code, details)
         op = LocalJobOperator(
-            task_id="rollup", job="sales-rollup", arguments=["--date", "2026-03-01"], bin_dir=str(self.bin),
+            task_id="rollup",
+            job="sales-rollup",
+            arguments=["--date", "2026-03-01"],
+            bin_dir=str(self.bin),
             outlets=list(outlets),
         )
         context = {"outlet_events": Events()}
         return op.execute(context), context
 
     def test_success_returns_the_summary_and_annotates_the_asset(self):
-        summary, context = self.run_job(0, '{"day": "2026-03-01", "rows_written": 5, "other": 1}', [SALES_EXPORT])
+        summary, context = self.run_job(
+            0, '{"day": "2026-03-01", "rows_written": 5, "other": 1}', [SALES_EXPORT]
+        )
         self.assertEqual(summary["exit_code"], 0)
-        self.assertEqual(context["outlet_events"][SALES_EXPORT].extra, {"day": "2026-03-01", "rows_written": 5})
+        self.assertEqual(
+            context["outlet_events"][SALES_EXPORT].extra, {"day": "2026-03-01", "rows_written": 5}
+        )
 
     def test_bad_input_is_not_retried(self):
         with self.assertRaises(AirflowFailException) as err:
@@ -94,10 +101,16 @@ class JobTaskTest(unittest.TestCase):
         self.assertIsInstance(op, LocalJobOperator)
 
     def test_cluster_pod(self):
-        env = {"ENV": "staging", "JOBS_IMAGE": "registry.example/acme/jobs@sha256:abc", "JOBS_NAMESPACE": "apps"}
+        env = {
+            "ENV": "staging",
+            "JOBS_IMAGE": "registry.example/acme/jobs@sha256:abc",
+            "JOBS_NAMESPACE": "apps",
+        }
         with mock.patch.dict(os.environ, env):
             op = job_task(
-                job="sales-rollup", task_id="rollup", arguments=["--date", "x"],
+                job="sales-rollup",
+                task_id="rollup",
+                arguments=["--date", "x"],
                 resources=Resources(cpu="250m", memory="300Mi"),
             )
         self.assertIsInstance(op, JobPodOperator)
@@ -110,14 +123,15 @@ class JobTaskTest(unittest.TestCase):
         self.assertTrue(op.do_xcom_push)
 
     def test_cluster_needs_an_image(self):
-        with mock.patch.dict(os.environ, {"ENV": "prod", "JOBS_IMAGE": ""}):
-            with self.assertRaisesRegex(ValueError, "JOBS_IMAGE is not set"):
-                job_task(job="sales-rollup", task_id="rollup")
+        with (
+            mock.patch.dict(os.environ, {"ENV": "prod", "JOBS_IMAGE": ""}),
+            self.assertRaisesRegex(ValueError, "JOBS_IMAGE is not set"),
+        ):
+            job_task(job="sales-rollup", task_id="rollup")
 
     def test_unknown_env(self):
-        with mock.patch.dict(os.environ, {"ENV": "moon"}):
-            with self.assertRaisesRegex(ValueError, "ENV='moon'"):
-                acme_jobs.environment()
+        with mock.patch.dict(os.environ, {"ENV": "moon"}), self.assertRaisesRegex(ValueError, "ENV='moon'"):
+            acme_jobs.environment()
 
     def test_deadline_only_in_the_cluster(self):
         from datetime import timedelta
@@ -130,7 +144,11 @@ class ExitCodeTest(unittest.TestCase):
     def pod(self, code):
         term = k8s.V1ContainerStateTerminated(exit_code=code)
         status = k8s.V1ContainerStatus(
-            name="base", image="i", image_id="", ready=False, restart_count=0,
+            name="base",
+            image="i",
+            image_id="",
+            ready=False,
+            restart_count=0,
             state=k8s.V1ContainerState(terminated=term),
         )
         return k8s.V1Pod(status=k8s.V1PodStatus(container_statuses=[status]))

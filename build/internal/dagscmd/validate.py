@@ -10,7 +10,6 @@ import json
 import re
 import sys
 import time
-import traceback
 from pathlib import Path
 
 FRAME = re.compile(r'File "([^"]+)", line (\d+)')
@@ -69,7 +68,12 @@ def main() -> int:
     out = {"airflow_import_seconds": import_seconds, "files": [], "dags": [], "errors": []}
     for stat in bag.dagbag_stats:
         out["files"].append(
-            {"file": stat.file, "seconds": stat.duration.total_seconds(), "dags": stat.dag_num, "tasks": stat.task_num}
+            {
+                "file": stat.file,
+                "seconds": stat.duration.total_seconds(),
+                "dags": stat.dag_num,
+                "tasks": stat.task_num,
+            }
         )
     for rel, message in sorted(bag.import_errors.items()):
         rel_path = Path(rel)
@@ -80,7 +84,9 @@ def main() -> int:
                 pass
         file, line = locate(folder, rel, message)
         last = [ln for ln in message.strip().splitlines() if ln.strip()]
-        out["errors"].append({"file": file, "line": line, "message": last[-1] if last else message, "detail": message})
+        out["errors"].append(
+            {"file": file, "line": line, "message": last[-1] if last else message, "detail": message}
+        )
     for dag_id, dag in sorted(bag.dags.items()):
         try:
             rel = Path(dag.fileloc).resolve().relative_to(folder).as_posix()
@@ -104,8 +110,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Exception:  # the report is the contract; a crash is printed for mono to show
-        traceback.print_exc()
-        sys.exit(1)
+    sys.exit(main())  # a crash prints its traceback, which mono shows
