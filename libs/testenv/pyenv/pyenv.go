@@ -36,8 +36,14 @@ func Ensure(ctx context.Context, root, name string, requirements []byte, log fun
 	if log == nil {
 		log = func(string) {}
 	}
-	base := filepath.Join(root, ".mono", "venvs")
-	if err := os.MkdirAll(base, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(root, ".mono", "venvs"), 0o755); err != nil {
+		return nil, err
+	}
+	// A venv's scripts carry its absolute path in their #! line: create it
+	// under the real path, never under a symlink that may go away (a test's
+	// temporary workspace linking the repository's .mono).
+	base, err := filepath.EvalSymlinks(filepath.Join(root, ".mono", "venvs"))
+	if err != nil {
 		return nil, err
 	}
 	lock, err := os.OpenFile(filepath.Join(base, name+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
