@@ -19,7 +19,6 @@ import (
 	"github.com/acme/platform/libs/db"
 	"github.com/acme/platform/libs/testenv"
 	"github.com/acme/platform/libs/testenv/moto"
-	"github.com/acme/platform/scripts/sales-rollup/salesdb"
 )
 
 // These tests run Airflow 3 from dags/requirements.lock, installed by
@@ -183,7 +182,7 @@ func TestIntegrationDagsTestDailySales(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	rows, err := salesdb.New(conn).DailySales(c, "2026-03-01", "2026-03-01")
+	rows, err := dailySales(c, conn, "2026-03-01")
 	if err != nil {
 		t.Fatal(err)
 	}

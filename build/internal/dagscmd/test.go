@@ -26,7 +26,6 @@ import (
 	"github.com/acme/platform/libs/db"
 	"github.com/acme/platform/libs/db/dbconf"
 	"github.com/acme/platform/libs/testenv/pyenv"
-	"github.com/acme/platform/scripts/sales-rollup/salesdb"
 )
 
 // TestOptions are the flags of dags test.
@@ -278,7 +277,7 @@ func (d Deps) printDailySales(ctx context.Context, p *project, environ []string,
 		return err
 	}
 	defer conn.Close()
-	rows, err := salesdb.New(conn).DailySales(ctx, day, day)
+	rows, err := dailySales(ctx, conn, day)
 	if err != nil {
 		return err
 	}
