@@ -46,7 +46,7 @@ func TestIntegrationValidateDev(t *testing.T) {
 	srv := moto.New(t) // its own server: the names are the fixed dev ones
 	awsTestEnv(t)
 	cfg := srv.AWSConfig()
-	cfg.Region = "eu-west-1" // config/base.yaml's region
+	cfg.Region = "eu-central-1" // config/base.yaml's region, as Terraform's
 	ctx := context.Background()
 	sm := secretsmanager.NewFromConfig(cfg)
 	params := ssm.NewFromConfig(cfg)

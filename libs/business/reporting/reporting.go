@@ -117,10 +117,12 @@ func ByRegion(rows []DailySales) []RegionRevenue {
 	return out
 }
 
-// Store reads report figures; the SQL stores implement it over the orders
-// and daily_sales tables.
+// Store reads report figures. orders-api implements it over the orders
+// table, live; the sales-rollup job writes the same figures per day into
+// daily_sales for exports and the warehouse.
 type Store interface {
-	// DailySales returns the rolled-up rows of the range, by day then region.
+	// DailySales returns the sales of the range per day and region, by day
+	// then region; cancelled orders do not count.
 	DailySales(ctx context.Context, r Range) ([]DailySales, error)
 	// StatusCounts counts the orders created in the range by status.
 	StatusCounts(ctx context.Context, r Range) ([]StatusCount, error)

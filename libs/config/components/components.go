@@ -255,7 +255,7 @@ func DefaultShared() Shared {
 		},
 		Blobs:     map[string]BlobStore{},
 		Queues:    map[string]Queue{},
-		AWS:       config.AWS{Region: "eu-west-1"},
+		AWS:       config.AWS{Region: "eu-central-1"},
 		Secrets:   config.DefaultSecrets(),
 		Telemetry: Telemetry{SampleRatio: 0.1},
 	}

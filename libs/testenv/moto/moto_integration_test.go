@@ -23,6 +23,9 @@ func TestIntegrationServerAnswersSTS(t *testing.T) {
 }
 
 func TestIntegrationNewStopsAtCleanup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: starts moto")
+	}
 	t.Parallel()
 	var srv *moto.Server
 	t.Run("own server", func(t *testing.T) {
