@@ -238,9 +238,13 @@ func (s *slowPricing) Quote(ctx context.Context, _ *connect.Request[pricingv1.Qu
 	s.calls.Add(1)
 	select {
 	case <-time.After(3 * time.Second):
+		return connect.NewResponse(&pricingv1.QuoteResponse{}), nil
 	case <-ctx.Done():
+		// The propagated deadline passed: a real service fails the call
+		// here rather than answering an empty quote the client could
+		// still catch before its own deadline.
+		return nil, connect.NewError(connect.CodeDeadlineExceeded, ctx.Err())
 	}
-	return connect.NewResponse(&pricingv1.QuoteResponse{}), nil
 }
 
 // TestIntegrationSlowPricingHitsTheDeadline: a pricing service that does
