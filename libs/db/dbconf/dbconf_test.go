@@ -32,7 +32,7 @@ func TestFromShared(t *testing.T) {
 		}},
 		{"postgres", pg, db.Config{
 			Name: "orders", Driver: db.Postgres, Host: "db.internal", Port: 5432, Database: "orders", User: "orders_app",
-			Password: "s3cret", SSLMode: "verify-full", IAMAuth: true, Region: "eu-west-1", MaxConns: 10,
+			Password: "s3cret", SSLMode: "verify-full", IAMAuth: true, Region: "eu-central-1", MaxConns: 10,
 			MaxConnLifetime: 30 * time.Minute, ConnectTimeout: 5 * time.Second, QueryTimeout: 30 * time.Second,
 		}},
 	}
