@@ -1,14 +1,13 @@
 # Thin front: every target calls mono or a script in hack/. See docs/.
 SHELL := /bin/bash
-MONO := go run ./build/cmd/mono
 
 .PHONY: help dev test test-go lint fmt bench tools build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-dev: ## run the platform locally on embedded defaults
-	$(MONO) dev
+dev: build ## run the platform locally on embedded defaults
+	.mono/bin/mono dev
 
 test: lint test-go ## every test: lint, then all suites against real components
 
