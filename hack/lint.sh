@@ -17,4 +17,8 @@ go vet ./...
 echo "lint: staticcheck"
 staticcheck ./...
 hack/lint-web.sh
+# One ruff for all our Python: the version pinned in dash/sales/requirements.txt.
+echo "lint: ruff (dags)"
+venv=$(hack/pyvenv.sh sales-dash dash/sales/requirements.txt)
+(cd dags && "$venv/bin/ruff" check --no-cache . && "$venv/bin/ruff" format --check --no-cache .)
 echo "lint: ok"
