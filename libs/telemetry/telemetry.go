@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"runtime/debug"
 	"strings"
 
@@ -169,4 +170,15 @@ func SetupTracing(ctx context.Context, program, version string, cfg TraceConfig,
 	)
 	otel.SetTracerProvider(tp)
 	return tp.Shutdown, nil
+}
+
+// OTLP returns the trace configuration for an OTLP/HTTP collector URL such
+// as http://otel-collector:4318 (plain HTTP for an http:// URL); an empty or
+// unusable URL turns tracing off.
+func OTLP(endpoint string, sampleRatio float64) TraceConfig {
+	u, err := url.Parse(endpoint)
+	if endpoint == "" || err != nil || u.Host == "" {
+		return TraceConfig{Exporter: "none"}
+	}
+	return TraceConfig{Exporter: "otlp", Endpoint: u.Host, Insecure: u.Scheme == "http", SampleRatio: sampleRatio}
 }

@@ -13,7 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -73,7 +72,7 @@ func run(ctx context.Context, getenv func(string) string, environ []string, stdo
 	if err != nil {
 		return err
 	}
-	stopTracing, err := telemetry.SetupTracing(ctx, program, version, traceConfig(cfg.Shared.Telemetry), stdout)
+	stopTracing, err := telemetry.SetupTracing(ctx, program, version, telemetry.OTLP(cfg.Shared.Telemetry.OTLPEndpoint, cfg.Shared.Telemetry.SampleRatio), stdout)
 	if err != nil {
 		return err
 	}
@@ -176,17 +175,4 @@ func newID() string {
 		return uuid.NewString()
 	}
 	return id.String()
-}
-
-// traceConfig maps the telemetry section: OTLP over HTTP when an endpoint
-// is set, off otherwise.
-func traceConfig(t components.Telemetry) telemetry.TraceConfig {
-	if t.OTLPEndpoint == "" {
-		return telemetry.TraceConfig{Exporter: "none"}
-	}
-	u, err := url.Parse(t.OTLPEndpoint)
-	if err != nil || u.Host == "" {
-		return telemetry.TraceConfig{Exporter: "none"}
-	}
-	return telemetry.TraceConfig{Exporter: "otlp", Endpoint: u.Host, Insecure: u.Scheme == "http", SampleRatio: t.SampleRatio}
 }

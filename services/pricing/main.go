@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -57,7 +56,7 @@ func run(ctx context.Context, getenv func(string) string, environ []string, stdo
 	if err != nil {
 		return err
 	}
-	stopTracing, err := telemetry.SetupTracing(ctx, program, version, traceConfig(cfg.Shared.Telemetry), stdout)
+	stopTracing, err := telemetry.SetupTracing(ctx, program, version, telemetry.OTLP(cfg.Shared.Telemetry.OTLPEndpoint, cfg.Shared.Telemetry.SampleRatio), stdout)
 	if err != nil {
 		return err
 	}
@@ -74,14 +73,4 @@ func run(ctx context.Context, getenv func(string) string, environ []string, stdo
 		ReadTimeout: own.HTTP.ReadTimeout, WriteTimeout: own.HTTP.WriteTimeout, ShutdownTimeout: own.HTTP.ShutdownTimeout,
 	}, log, reg, mux)
 	return srv.Run(ctx)
-}
-
-// traceConfig maps the telemetry section: OTLP over HTTP when an endpoint
-// is set, off otherwise.
-func traceConfig(t components.Telemetry) telemetry.TraceConfig {
-	u, err := url.Parse(t.OTLPEndpoint)
-	if t.OTLPEndpoint == "" || err != nil || u.Host == "" {
-		return telemetry.TraceConfig{Exporter: "none"}
-	}
-	return telemetry.TraceConfig{Exporter: "otlp", Endpoint: u.Host, Insecure: u.Scheme == "http", SampleRatio: t.SampleRatio}
 }
