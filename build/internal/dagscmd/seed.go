@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/acme/platform/libs/batch"
@@ -51,10 +49,9 @@ func seedOrders(ctx context.Context, conn *db.DB, file, day string) (int, error)
 	if err != nil {
 		return 0, err
 	}
-	pg := conn.Driver() == db.Postgres
-	insOrder := rebind(pg, `INSERT INTO orders (id, customer_id, region, status, subtotal_cents, discount_cents, tax_cents, total_cents, fingerprint, created_at, updated_at)
+	insOrder := conn.Rebind(`INSERT INTO orders (id, customer_id, region, status, subtotal_cents, discount_cents, tax_cents, total_cents, fingerprint, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, 0, 0, ?, '', ?, ?) ON CONFLICT (id) DO NOTHING`)
-	insItem := rebind(pg, `INSERT INTO order_items (order_id, line, sku, quantity, unit_price_cents) VALUES (?, ?, ?, ?, ?) ON CONFLICT (order_id, line) DO NOTHING`)
+	insItem := conn.Rebind(`INSERT INTO order_items (order_id, line, sku, quantity, unit_price_cents) VALUES (?, ?, ?, ?, ?) ON CONFLICT (order_id, line) DO NOTHING`)
 	tx, err := conn.SQL().BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
@@ -111,22 +108,4 @@ func dailySales(ctx context.Context, conn *db.DB, day string) ([]salesRow, error
 		out = append(out, r)
 	}
 	return out, rows.Err()
-}
-
-// rebind turns ? placeholders into $1, $2, ... for PostgreSQL.
-func rebind(pg bool, q string) string {
-	if !pg {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

@@ -6,8 +6,6 @@ package salesdb
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -27,28 +25,10 @@ type Store struct {
 // this job's sets).
 func New(d *db.DB) *Store { return &Store{db: d, pg: d.Driver() == db.Postgres} }
 
-// rebind turns ? placeholders into $1, $2, ... on PostgreSQL.
-func (s *Store) rebind(q string) string {
-	if !s.pg {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 // Orders returns the orders created in [from, to), without their items
 // (the rollup needs region, status, total and time).
 func (s *Store) Orders(ctx context.Context, from, to time.Time) ([]orders.Order, error) {
-	q := s.rebind("SELECT id, region, status, total_cents, created_at FROM orders WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id")
+	q := s.db.Rebind("SELECT id, region, status, total_cents, created_at FROM orders WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id")
 	rows, err := s.db.SQL().QueryContext(ctx, q, from.UTC(), to.UTC())
 	if err != nil {
 		return nil, fmt.Errorf("read orders: %w", err)
@@ -76,8 +56,8 @@ func (s *Store) Orders(ctx context.Context, from, to time.Time) ([]orders.Order,
 // its error rolls the transaction back. Like every function given to
 // db.Tx, it may run more than once, so it must be idempotent.
 func (s *Store) ReplaceDays(ctx context.Context, days []string, rows []reporting.DailySales, at time.Time, beforeCommit func(context.Context) error) error {
-	del := s.rebind("DELETE FROM daily_sales WHERE day = ?")
-	ins := s.rebind("INSERT INTO daily_sales (day, region, orders, revenue_cents, computed_at) VALUES (?, ?, ?, ?, ?)")
+	del := s.db.Rebind("DELETE FROM daily_sales WHERE day = ?")
+	ins := s.db.Rebind("INSERT INTO daily_sales (day, region, orders, revenue_cents, computed_at) VALUES (?, ?, ?, ?, ?)")
 	at = at.UTC().Truncate(time.Microsecond)
 	return s.db.Tx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
 		for _, d := range days {
@@ -100,7 +80,7 @@ func (s *Store) ReplaceDays(ctx context.Context, days []string, rows []reporting
 // DailySales returns the stored rows of the days from..to (2006-01-02,
 // both included), by day then region.
 func (s *Store) DailySales(ctx context.Context, from, to string) ([]reporting.DailySales, error) {
-	q := s.rebind("SELECT CAST(day AS TEXT), region, orders, revenue_cents FROM daily_sales WHERE day >= ? AND day <= ? ORDER BY day, region")
+	q := s.db.Rebind("SELECT CAST(day AS TEXT), region, orders, revenue_cents FROM daily_sales WHERE day >= ? AND day <= ? ORDER BY day, region")
 	if s.pg {
 		q = "SELECT to_char(day, 'YYYY-MM-DD'), region, orders, revenue_cents FROM daily_sales WHERE day >= $1::date AND day <= $2::date ORDER BY day, region"
 	}

@@ -1,7 +1,7 @@
 // Package ordersdb stores orders in SQL through libs/db, on PostgreSQL and
 // SQLite alike: Store implements orders.Store and reporting.Store over the
 // tables of services/orders-api/migrations. Queries are raw SQL written once
-// with ? placeholders and rebound to $n for PostgreSQL, so the hot paths go
+// with ? placeholders and rebound to $n for PostgreSQL (db.Rebind), so the hot paths go
 // through prepared statements with no query builder in between.
 package ordersdb
 
@@ -44,34 +44,15 @@ type queries struct {
 func New(d *db.DB) *Store {
 	s := &Store{db: d, pg: d.Driver() == db.Postgres}
 	s.q = queries{
-		byKey: s.rebind("SELECT id, fingerprint FROM orders WHERE idempotency_key = ?"),
-		insertOrder: s.rebind(`INSERT INTO orders (id, customer_id, region, status, subtotal_cents, discount_cents, tax_cents, total_cents, idempotency_key, fingerprint, created_at, updated_at)
+		byKey: s.db.Rebind("SELECT id, fingerprint FROM orders WHERE idempotency_key = ?"),
+		insertOrder: s.db.Rebind(`INSERT INTO orders (id, customer_id, region, status, subtotal_cents, discount_cents, tax_cents, total_cents, idempotency_key, fingerprint, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		insertItem: s.rebind("INSERT INTO order_items (order_id, line, sku, quantity, unit_price_cents) VALUES (?, ?, ?, ?, ?)"),
-		get: s.rebind("SELECT " + orderCols + `, i.sku, i.quantity, i.unit_price_cents
+		insertItem: s.db.Rebind("INSERT INTO order_items (order_id, line, sku, quantity, unit_price_cents) VALUES (?, ?, ?, ?, ?)"),
+		get: s.db.Rebind("SELECT " + orderCols + `, i.sku, i.quantity, i.unit_price_cents
 FROM orders o LEFT JOIN order_items i ON i.order_id = o.id WHERE o.id = ? ORDER BY i.line`),
-		status: s.rebind("SELECT status FROM orders WHERE id = ?"),
+		status: s.db.Rebind("SELECT status FROM orders WHERE id = ?"),
 	}
 	return s
-}
-
-// rebind turns ? placeholders into $1, $2, ... on PostgreSQL. The queries
-// of this package hold no ? inside literals.
-func (s *Store) rebind(q string) string {
-	if !s.pg {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // ts is how a time is stored: UTC, to the microsecond (what PostgreSQL
@@ -241,7 +222,7 @@ func (s *Store) List(ctx context.Context, f orders.Filter) ([]orders.Order, erro
 	q := "SELECT " + orderCols + ", i.sku, i.quantity, i.unit_price_cents FROM (" + page + `) p
 JOIN orders o ON o.id = p.id LEFT JOIN order_items i ON i.order_id = o.id
 ORDER BY o.created_at DESC, o.id DESC, i.line`
-	out, err := s.queryOrders(ctx, s.rebind(q), args...)
+	out, err := s.queryOrders(ctx, s.db.Rebind(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list orders: %w", err)
 	}
@@ -259,7 +240,7 @@ func (s *Store) Transition(ctx context.Context, id string, from []orders.Status,
 		marks[i] = "?"
 		args = append(args, string(f))
 	}
-	q := s.rebind("UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status IN (" + strings.Join(marks, ", ") + ")")
+	q := s.db.Rebind("UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status IN (" + strings.Join(marks, ", ") + ")")
 	res, err := s.db.SQL().ExecContext(ctx, q, args...)
 	if err != nil {
 		return orders.Order{}, fmt.Errorf("transition order: %w", err)
@@ -302,7 +283,7 @@ func span(r reporting.Range) (time.Time, time.Time) {
 func (s *Store) DailySales(ctx context.Context, r reporting.Range) ([]reporting.DailySales, error) {
 	from, to := span(r)
 	day := s.dayExpr()
-	q := s.rebind("SELECT " + day + " AS day, region, COUNT(*), COALESCE(SUM(total_cents), 0) FROM orders" +
+	q := s.db.Rebind("SELECT " + day + " AS day, region, COUNT(*), COALESCE(SUM(total_cents), 0) FROM orders" +
 		" WHERE created_at >= ? AND created_at < ? AND status <> 'cancelled'" +
 		" GROUP BY " + day + ", region ORDER BY day, region")
 	rows, err := s.db.SQL().QueryContext(ctx, q, from, to)
@@ -324,7 +305,7 @@ func (s *Store) DailySales(ctx context.Context, r reporting.Range) ([]reporting.
 // StatusCounts implements reporting.Store.
 func (s *Store) StatusCounts(ctx context.Context, r reporting.Range) ([]reporting.StatusCount, error) {
 	from, to := span(r)
-	q := s.rebind("SELECT status, COUNT(*) FROM orders WHERE created_at >= ? AND created_at < ? GROUP BY status ORDER BY status")
+	q := s.db.Rebind("SELECT status, COUNT(*) FROM orders WHERE created_at >= ? AND created_at < ? GROUP BY status ORDER BY status")
 	rows, err := s.db.SQL().QueryContext(ctx, q, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("status counts: %w", err)
