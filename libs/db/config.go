@@ -28,90 +28,88 @@ const (
 	SimpleProtocol = "simple_protocol"
 )
 
-// Config describes one database and its pool. libs/config embeds or maps its
-// database section onto it; the caller resolves secret references before
-// calling Open, so Password holds the plain value (never printed: see
-// LogValue and String).
+// Config describes one database and its pool. It is a plain struct: the
+// configuration keys, their defaults and their validation live in
+// libs/config/components (shared.database), and libs/db/dbconf maps that
+// section onto a Config. Open checks only what it cannot work without. The
+// caller resolves secret references before calling Open, so Password holds
+// the plain value (never printed: see LogValue and String).
+//
+// The fields under "Tuning" are not configuration keys: their zero value
+// means the documented default.
 type Config struct {
 	// Name is the logical database name ("orders"): the metrics label and
-	// the name in error messages.
-	Name string `yaml:"name" json:"name"`
+	// the name in error messages (default: Database, else "default").
+	Name string
 	// Driver is postgres or sqlite.
-	Driver Driver `yaml:"driver" json:"driver"`
+	Driver Driver
 
 	// Path is the SQLite file (":memory:" for a private in-memory database).
-	Path string `yaml:"path" json:"path,omitempty"`
-	// BusyTimeout is how long SQLite waits for a lock before SQLITE_BUSY.
-	BusyTimeout time.Duration `yaml:"busyTimeout" json:"busyTimeout,omitempty"`
+	Path string
 
 	// Host, Port, Database and User address a PostgreSQL server.
-	Host     string `yaml:"host" json:"host,omitempty"`
-	Port     int    `yaml:"port" json:"port,omitempty"`
-	Database string `yaml:"database" json:"database,omitempty"`
-	User     string `yaml:"user" json:"user,omitempty"`
+	Host     string
+	Port     int
+	Database string
+	User     string
 	// Password is the resolved password; empty with IAMAuth.
-	Password string `yaml:"password" json:"-"`
+	Password string
 	// DSN, when set, is a postgres:// URL or key=value string used instead
-	// of Host/Port/Database/User. A Password field set here still wins.
-	DSN string `yaml:"dsn" json:"-"`
-	// Params are extra PostgreSQL run-time parameters (application_name, ...).
-	Params map[string]string `yaml:"params" json:"params,omitempty"`
-	// SSLMode is disable, allow, prefer, require, verify-ca or verify-full.
-	SSLMode string `yaml:"sslMode" json:"sslMode,omitempty"`
-	// SSLRootCert is a CA bundle file for verify-ca and verify-full (the RDS bundle).
-	SSLRootCert string `yaml:"sslRootCert" json:"sslRootCert,omitempty"`
+	// of Host/Port/Database/User/SSLMode. A Password field set here still wins.
+	DSN string
+	// SSLMode is disable, allow, prefer, require, verify-ca or verify-full;
+	// PostgreSQL without a DSN needs it set.
+	SSLMode string
 	// IAMAuth signs a fresh RDS IAM token for every new connection with the
 	// default AWS credential chain; it needs Region and TLS.
-	IAMAuth bool   `yaml:"iamAuth" json:"iamAuth,omitempty"`
-	Region  string `yaml:"region" json:"region,omitempty"`
+	IAMAuth bool
+	Region  string
 
-	// MaxConns and MinConns size the pool.
-	MaxConns int32 `yaml:"maxConns" json:"maxConns,omitempty"`
-	MinConns int32 `yaml:"minConns" json:"minConns,omitempty"`
-	// MaxConnLifetime and MaxConnIdleTime recycle connections (0: defaults).
-	MaxConnLifetime time.Duration `yaml:"maxConnLifetime" json:"maxConnLifetime,omitempty"`
-	MaxConnIdleTime time.Duration `yaml:"maxConnIdleTime" json:"maxConnIdleTime,omitempty"`
-	// ConnectTimeout bounds one connection attempt.
-	ConnectTimeout time.Duration `yaml:"connectTimeout" json:"connectTimeout,omitempty"`
-	// ConnectAttempts is how often Open tries to reach the database, with
-	// exponential backoff between tries, before it gives up.
-	ConnectAttempts int `yaml:"connectAttempts" json:"connectAttempts,omitempty"`
+	// MaxConns and MinConns size the pool (MaxConns at least 1; a
+	// ":memory:" SQLite database always gets 1).
+	MaxConns int32
+	MinConns int32
+	// MaxConnLifetime recycles connections (0: never).
+	MaxConnLifetime time.Duration
+	// ConnectTimeout bounds one connection attempt (required).
+	ConnectTimeout time.Duration
 	// QueryTimeout is the deadline given to a statement (and to waiting for
-	// a pooled connection) whose context has none.
-	QueryTimeout time.Duration `yaml:"queryTimeout" json:"queryTimeout,omitempty"`
+	// a pooled connection) whose context has none (required).
+	QueryTimeout time.Duration
+
+	// Tuning.
+
+	// BusyTimeout is how long SQLite waits for a lock before SQLITE_BUSY (default 5s).
+	BusyTimeout time.Duration
+	// SSLRootCert is a CA bundle file for verify-ca and verify-full (the RDS bundle).
+	SSLRootCert string
+	// Params are extra PostgreSQL run-time parameters (application_name, ...).
+	Params map[string]string
+	// MaxConnIdleTime closes connections idle this long (0: the driver's default).
+	MaxConnIdleTime time.Duration
+	// ConnectAttempts is how often Open tries to reach the database, with
+	// exponential backoff between tries, before it gives up (default 5).
+	ConnectAttempts int
 	// StatementCache is one of cache_statement (default), cache_describe,
 	// describe_exec, exec or simple_protocol (for PgBouncer in transaction mode).
-	StatementCache string `yaml:"statementCache" json:"statementCache,omitempty"`
+	StatementCache string
 	// StatementCacheCapacity is the per-connection cache size (0: pgx default 512).
-	StatementCacheCapacity int `yaml:"statementCacheCapacity" json:"statementCacheCapacity,omitempty"`
-	// SlowQuery is the duration from which a statement is logged; negative disables.
-	SlowQuery time.Duration `yaml:"slowQuery" json:"slowQuery,omitempty"`
+	StatementCacheCapacity int
+	// SlowQuery is the duration from which a statement is logged (default
+	// 200ms); negative disables.
+	SlowQuery time.Duration
 	// TxAttempts bounds the tries of a transaction that fails on a
-	// serialization failure, deadlock or busy database.
-	TxAttempts int `yaml:"txAttempts" json:"txAttempts,omitempty"`
+	// serialization failure, deadlock or busy database (default 10).
+	TxAttempts int
 }
 
-// WithDefaults returns c with every unset field given its default.
-func (c Config) WithDefaults() Config {
+// withTuning returns c with the tuning fields that are unset given their
+// defaults. Configuration fields are taken as given.
+func (c Config) withTuning() Config {
 	if c.Name == "" {
 		c.Name = c.Database
 		if c.Name == "" {
 			c.Name = "default"
-		}
-	}
-	if c.Port == 0 {
-		c.Port = 5432
-	}
-	if c.SSLMode == "" {
-		c.SSLMode = "prefer"
-		if c.IAMAuth {
-			c.SSLMode = "require"
-		}
-	}
-	if c.MaxConns == 0 {
-		c.MaxConns = 10
-		if c.Driver == SQLite {
-			c.MaxConns = 4
 		}
 	}
 	if c.Driver == SQLite && (c.Path == ":memory:" || c.Path == "") {
@@ -120,14 +118,8 @@ func (c Config) WithDefaults() Config {
 	if c.BusyTimeout == 0 {
 		c.BusyTimeout = 5 * time.Second
 	}
-	if c.ConnectTimeout == 0 {
-		c.ConnectTimeout = 5 * time.Second
-	}
 	if c.ConnectAttempts == 0 {
 		c.ConnectAttempts = 5
-	}
-	if c.QueryTimeout == 0 {
-		c.QueryTimeout = 30 * time.Second
 	}
 	if c.StatementCache == "" {
 		c.StatementCache = CacheStatement
@@ -141,7 +133,9 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// Validate reports the first setting Open cannot work with.
+// Validate reports the first setting Open cannot work with. The ranges and
+// choices of the configuration keys are checked where they are defined
+// (libs/config/components); this checks what Open itself needs.
 func (c Config) Validate() error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: database %q: %s", ErrInvalidConfig, c.Name, fmt.Sprintf(format, args...))
@@ -152,8 +146,11 @@ func (c Config) Validate() error {
 			return bad("sqlite needs path (a file, or :memory:)")
 		}
 	case Postgres:
-		if c.DSN == "" && (c.Host == "" || c.Database == "" || c.User == "") {
-			return bad("postgres needs host, database and user (or dsn)")
+		if c.DSN == "" && (c.Host == "" || c.Port == 0 || c.Database == "" || c.User == "") {
+			return bad("postgres needs host, port, database and user (or dsn)")
+		}
+		if c.DSN == "" && c.SSLMode == "" {
+			return bad("postgres needs sslMode (or dsn)")
 		}
 		if c.IAMAuth && c.Region == "" {
 			return bad("iamAuth needs region")
@@ -161,13 +158,8 @@ func (c Config) Validate() error {
 		if c.IAMAuth && (c.SSLMode == "disable" || c.SSLMode == "allow") {
 			return bad("iamAuth needs TLS: sslMode %q", c.SSLMode)
 		}
-		switch c.SSLMode {
-		case "disable", "allow", "prefer", "require", "verify-ca", "verify-full":
-		default:
-			return bad("unknown sslMode %q (disable, allow, prefer, require, verify-ca, verify-full)", c.SSLMode)
-		}
 		switch c.StatementCache {
-		case CacheStatement, CacheDescribe, DescribeExec, Exec, SimpleProtocol:
+		case "", CacheStatement, CacheDescribe, DescribeExec, Exec, SimpleProtocol:
 		default:
 			return bad("unknown statementCache %q (%s)", c.StatementCache, strings.Join([]string{CacheStatement, CacheDescribe, DescribeExec, Exec, SimpleProtocol}, ", "))
 		}
@@ -179,8 +171,11 @@ func (c Config) Validate() error {
 	if c.MinConns < 0 || c.MaxConns < 1 || c.MinConns > c.MaxConns {
 		return bad("pool sizes: need 0 <= minConns <= maxConns and maxConns >= 1, got %d and %d", c.MinConns, c.MaxConns)
 	}
-	if c.ConnectAttempts < 1 || c.TxAttempts < 1 {
-		return bad("connectAttempts and txAttempts must be at least 1")
+	if c.ConnectTimeout <= 0 || c.QueryTimeout <= 0 {
+		return bad("connectTimeout and queryTimeout must be set, got %s and %s", c.ConnectTimeout, c.QueryTimeout)
+	}
+	if c.ConnectAttempts < 0 || c.TxAttempts < 0 {
+		return bad("connectAttempts and txAttempts must not be negative")
 	}
 	return nil
 }

@@ -81,7 +81,7 @@ func Open(ctx context.Context, cfg Config, opts ...Option) (*DB, error) {
 	if o.logger == nil {
 		o.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	cfg = cfg.WithDefaults()
+	cfg = cfg.withTuning()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

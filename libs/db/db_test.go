@@ -40,31 +40,40 @@ func TestRedact(t *testing.T) {
 	}
 }
 
+// sized gives c the pool and timeouts that shared.database's defaults give
+// (libs/db/dbconf maps them): Open requires them set.
+func sized(c db.Config) db.Config {
+	c.MaxConns, c.ConnectTimeout, c.QueryTimeout = 10, 5*time.Second, 30*time.Second
+	return c
+}
+
 func TestConfigValidate(t *testing.T) {
 	t.Parallel()
-	pg := db.Config{Driver: db.Postgres, Host: "h", Database: "d", User: "u"}
+	pg := sized(db.Config{Driver: db.Postgres, Host: "h", Port: 5432, Database: "d", User: "u", SSLMode: "require"})
 	tests := []struct {
 		name    string
 		cfg     db.Config
 		wantErr string // "" means valid
 	}{
 		{"postgres parts", pg, ""},
-		{"postgres dsn", db.Config{Driver: db.Postgres, DSN: "postgres://u@h/d"}, ""},
-		{"sqlite", db.Config{Driver: db.SQLite, Path: "x.db"}, ""},
+		{"postgres dsn", sized(db.Config{Driver: db.Postgres, DSN: "postgres://u@h/d"}), ""},
+		{"sqlite", sized(db.Config{Driver: db.SQLite, Path: "x.db"}), ""},
 		{"no driver", db.Config{}, "driver is not set"},
 		{"unknown driver", db.Config{Driver: "mysql"}, `unknown driver "mysql"`},
 		{"sqlite without path", db.Config{Driver: db.SQLite}, "needs path"},
 		{"postgres without host", db.Config{Driver: db.Postgres, Database: "d", User: "u"}, "needs host"},
+		{"postgres without sslmode", func() db.Config { c := pg; c.SSLMode = ""; return c }(), "needs sslMode"},
 		{"iam without region", func() db.Config { c := pg; c.IAMAuth = true; return c }(), "needs region"},
 		{"iam without tls", func() db.Config { c := pg; c.IAMAuth, c.Region, c.SSLMode = true, "eu-west-1", "disable"; return c }(), "needs TLS"},
-		{"bad sslmode", func() db.Config { c := pg; c.SSLMode = "sometimes"; return c }(), "unknown sslMode"},
 		{"bad cache", func() db.Config { c := pg; c.StatementCache = "lru"; return c }(), "unknown statementCache"},
 		{"pool sizes", func() db.Config { c := pg; c.MinConns, c.MaxConns = 5, 2; return c }(), "pool sizes"},
+		{"no pool size", func() db.Config { c := pg; c.MaxConns = 0; return c }(), "pool sizes"},
+		{"no timeouts", func() db.Config { c := pg; c.QueryTimeout = 0; return c }(), "queryTimeout must be set"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := tt.cfg.WithDefaults().Validate()
+			err := tt.cfg.Validate()
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Fatalf("Validate() = %v, want nil", err)
@@ -104,7 +113,7 @@ func TestOpenMalformedDSNHidesPassword(t *testing.T) {
 		"host='unterminated password=" + planted,
 	}
 	for _, dsn := range dsns {
-		_, err := db.Open(context.Background(), db.Config{Name: "orders", Driver: db.Postgres, DSN: dsn})
+		_, err := db.Open(context.Background(), sized(db.Config{Name: "orders", Driver: db.Postgres, DSN: dsn}))
 		if err == nil {
 			t.Fatalf("Open(%q) succeeded", "[dsn]")
 		}
@@ -121,10 +130,11 @@ func TestOpenUnreachableRetriesThenFailsWithoutPassword(t *testing.T) {
 	t.Parallel()
 	// A port nothing listens on: bind, note it, close.
 	port := closedPort(t)
-	cfg := db.Config{
+	cfg := sized(db.Config{
 		Name: "orders", Driver: db.Postgres, Host: "127.0.0.1", Port: port, Database: "orders", User: "app",
-		Password: planted, SSLMode: "disable", ConnectAttempts: 3, ConnectTimeout: time.Second,
-	}
+		Password: planted, SSLMode: "disable", ConnectAttempts: 3,
+	})
+	cfg.ConnectTimeout = time.Second
 	start := time.Now()
 	_, err := db.Open(context.Background(), cfg)
 	if err == nil {

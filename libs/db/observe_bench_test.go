@@ -11,7 +11,7 @@ import (
 // BenchmarkTrace is the per-statement cost libs/db adds on PostgreSQL: the
 // tracer's deadline, timing, histogram and slow-query check.
 func BenchmarkTrace(b *testing.B) {
-	o := newObserver(Config{Name: "bench"}.WithDefaults(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	o := newObserver(Config{Name: "bench", QueryTimeout: 30 * time.Second}.withTuning(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	deadline, cancel := context.WithTimeout(context.Background(), time.Hour)
 	defer cancel()
 	for _, c := range []struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/acme/platform/libs/batch"
 	"github.com/acme/platform/libs/business/orders"
 	"github.com/acme/platform/libs/db"
+	"github.com/acme/platform/libs/db/dbconf"
 	"github.com/acme/platform/libs/db/dbtest"
 	"github.com/acme/platform/libs/db/migrate"
 	"github.com/acme/platform/libs/testenv"
@@ -68,7 +69,7 @@ func (e env) run(t *testing.T, args ...string) (int, string) {
 func (e env) ordersDB(t *testing.T) *db.DB {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, db.Config{Name: "orders", Driver: db.SQLite, Path: e.dsn})
+	d, err := db.Open(ctx, dbconf.SQLite("orders", e.dsn))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/acme/platform/build/internal/fixture"
 	"github.com/acme/platform/libs/cloud/blob"
 	"github.com/acme/platform/libs/db"
+	"github.com/acme/platform/libs/db/dbconf"
 	"github.com/acme/platform/libs/testenv"
 	"github.com/acme/platform/libs/testenv/moto"
 )
@@ -177,7 +178,7 @@ func TestIntegrationDagsTestDailySales(t *testing.T) {
 	if len(res.Jobs) != 1 || res.Jobs[0].Job != "sales-rollup" || res.Jobs[0].Outcome != "ok" || res.Jobs[0].RowsWritten != 5 {
 		t.Errorf("jobs = %+v\n%s", res.Jobs, out.String())
 	}
-	conn, err := db.Open(c, db.Config{Name: "orders", Driver: db.SQLite, Path: dsn})
+	conn, err := db.Open(c, dbconf.SQLite("orders", dsn))
 	if err != nil {
 		t.Fatal(err)
 	}

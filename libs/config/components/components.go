@@ -97,7 +97,9 @@ type Log struct {
 	Format string `yaml:"format" validate:"oneof=json text"`
 }
 
-// Database configures a connection pool.
+// Database configures a connection pool. It is the one vocabulary of the
+// database settings: its keys, DefaultShared's defaults and these validate
+// tags are all there is; libs/db/dbconf maps it onto a libs/db Config.
 type Database struct {
 	// Driver is sqlite (local) or postgres (RDS).
 	Driver string `yaml:"driver" validate:"oneof=sqlite postgres"`
@@ -116,8 +118,10 @@ type Database struct {
 	Password config.Secret `yaml:"password"`
 	// IAMAuth signs in with an RDS IAM token instead of Password.
 	IAMAuth bool `yaml:"iam_auth"`
-	// SSLMode is the PostgreSQL sslmode.
-	SSLMode string `yaml:"ssl_mode" validate:"oneof=disable require verify-full"`
+	// SSLMode is the PostgreSQL sslmode: require by default; verify-full
+	// (with the RDS CA) in the cloud environments; disable or prefer only
+	// for a PostgreSQL on the own machine. SQLite ignores it.
+	SSLMode string `yaml:"ssl_mode" validate:"oneof=disable prefer require verify-ca verify-full"`
 	// MaxConns bounds the pool.
 	MaxConns int `yaml:"max_conns" validate:"min=1,max=500"`
 	// MinConns are kept open.

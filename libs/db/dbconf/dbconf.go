@@ -1,6 +1,8 @@
 // Package dbconf maps the database section of libs/config (shared.database)
 // onto a libs/db Config, so programs and mono open the same database from
-// the same configuration.
+// the same configuration. The keys, their defaults (ssl_mode require, pool
+// sizes, timeouts) and their validation are components.Database's; this is
+// a plain field-by-field mapping.
 package dbconf
 
 import (
@@ -17,17 +19,9 @@ import (
 // (the repository root for mono; the working folder of a program).
 func FromShared(name string, s components.Shared, baseDir string) (db.Config, error) {
 	c := s.Database
-	cfg := db.Config{
-		Name:            name,
-		MaxConns:        int32(c.MaxConns),
-		MinConns:        int32(c.MinConns),
-		MaxConnLifetime: c.ConnMaxLifetime,
-		ConnectTimeout:  c.ConnectTimeout,
-		QueryTimeout:    c.QueryTimeout,
-	}
+	cfg := pool(name, c)
 	switch c.Driver {
 	case "sqlite":
-		cfg.Driver = db.SQLite
 		path, err := SQLitePath(c.DSN.Reveal())
 		if err != nil {
 			return db.Config{}, err
@@ -35,8 +29,7 @@ func FromShared(name string, s components.Shared, baseDir string) (db.Config, er
 		if path != ":memory:" && !filepath.IsAbs(path) {
 			path = filepath.Join(baseDir, path)
 		}
-		cfg.Path = path
-		cfg.MinConns = 0
+		cfg.Driver, cfg.Path, cfg.MinConns = db.SQLite, path, 0
 	case "postgres":
 		cfg.Driver = db.Postgres
 		cfg.Host, cfg.Port, cfg.Database, cfg.User = c.Host, c.Port, c.Name, c.User
@@ -49,6 +42,27 @@ func FromShared(name string, s components.Shared, baseDir string) (db.Config, er
 		return db.Config{}, fmt.Errorf("%w: shared.database.driver %q (sqlite or postgres)", db.ErrInvalidConfig, c.Driver)
 	}
 	return cfg, nil
+}
+
+// SQLite returns the db.Config of the SQLite file path (or ":memory:")
+// with the pool and timeouts of shared.database's defaults: for tests and
+// tools that open a file without loading a configuration.
+func SQLite(name, path string) db.Config {
+	cfg := pool(name, components.DefaultShared().Database)
+	cfg.Driver, cfg.Path, cfg.MinConns = db.SQLite, path, 0
+	return cfg
+}
+
+// pool maps the settings both drivers share.
+func pool(name string, c components.Database) db.Config {
+	return db.Config{
+		Name:            name,
+		MaxConns:        int32(c.MaxConns),
+		MinConns:        int32(c.MinConns),
+		MaxConnLifetime: c.ConnMaxLifetime,
+		ConnectTimeout:  c.ConnectTimeout,
+		QueryTimeout:    c.QueryTimeout,
+	}
 }
 
 // SQLitePath turns a SQLite DSN (a path, or a file: URI whose query is

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/acme/platform/libs/db"
+	"github.com/acme/platform/libs/db/dbconf"
 	"github.com/acme/platform/libs/db/migrate"
 )
 
@@ -102,7 +103,7 @@ func NewPostgres(t testing.TB, set migrate.Set, adjust func(*db.Config)) *db.DB 
 // temporary folder with the set migrated up (a zero set leaves it empty).
 func NewSQLiteConfig(t testing.TB, set migrate.Set) db.Config {
 	t.Helper()
-	cfg := db.Config{Name: "test", Driver: db.SQLite, Path: filepath.Join(t.TempDir(), "test.db")}
+	cfg := dbconf.SQLite("test", filepath.Join(t.TempDir(), "test.db"))
 	if set.FS != nil {
 		d := open(t, cfg)
 		m, err := migrate.New(d, set, migrate.Options{})

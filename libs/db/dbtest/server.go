@@ -26,7 +26,10 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/acme/platform/libs/config"
+	"github.com/acme/platform/libs/config/components"
 	"github.com/acme/platform/libs/db"
+	"github.com/acme/platform/libs/db/dbconf"
 	"github.com/acme/platform/libs/db/migrate"
 )
 
@@ -191,12 +194,20 @@ func (s *Server) waitReady(ctx context.Context) error {
 	}
 }
 
-// Config returns a libs/db config for database on this server.
+// Config returns a libs/db config for database on this server: the
+// mapping of shared.database with its defaults, pointed at this server
+// (no TLS on loopback).
 func (s *Server) Config(database string) db.Config {
-	return db.Config{
-		Name: database, Driver: db.Postgres, Host: s.Host, Port: s.Port, Database: database,
-		User: s.User, Password: Password, SSLMode: "disable", MaxConns: 10, ConnectAttempts: 3,
+	shared := components.DefaultShared()
+	c := &shared.Database
+	c.Driver, c.Host, c.Port, c.Name, c.User = "postgres", s.Host, s.Port, database, s.User
+	c.Password, c.SSLMode = config.NewSecret(Password), "disable"
+	cfg, err := dbconf.FromShared(database, shared, "")
+	if err != nil {
+		panic(err) // every postgres field is set above
 	}
+	cfg.ConnectAttempts = 3
+	return cfg
 }
 
 // Stop shuts the server down (fast shutdown, then kill) and removes its folder.
