@@ -19,10 +19,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acme/platform/build/internal/cli"
-	"github.com/acme/platform/build/internal/dbcmd"
+	"github.com/acme/platform/build/internal/dbmigrate"
 	"github.com/acme/platform/build/internal/graph"
 	"github.com/acme/platform/libs/batch"
 	"github.com/acme/platform/libs/config"
+	"github.com/acme/platform/libs/config/components"
 	"github.com/acme/platform/libs/db"
 	"github.com/acme/platform/libs/db/dbconf"
 	"github.com/acme/platform/libs/testenv/pyenv"
@@ -220,24 +221,27 @@ func (d Deps) prepareLocal(ctx context.Context, p *project, environ []string, da
 		names = append(names, j.Name)
 		names = append(names, p.g.Deps(j.Name)...)
 	}
-	var withMigrations []string
+	var withMigrations []*graph.Component
 	for _, n := range p.g.Order(names) {
 		c := p.g.Get(n)
 		if c == nil || !c.Kind.IsGo() {
 			continue
 		}
-		if _, ok := c.Deploy.Settings[dbcmd.MigrationsSetting]; ok {
-			withMigrations = append(withMigrations, n)
+		if dbmigrate.Has(c) {
+			withMigrations = append(withMigrations, c)
 		}
 	}
 	w := &prefixWriter{w: out, prefix: "    migrate | "}
-	dd := dbcmd.Deps{
-		Deps:    cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: w, ErrOut: w}, Dir: p.ws.Root, Getenv: func(k string) string { return lookup(environ, k) }},
-		Environ: func() []string { return environ },
-	}
-	for _, n := range withMigrations {
-		if err := dbcmd.Run(ctx, dd, dbcmd.Request{Action: "up", Env: config.Local, Component: n, To: -1}); err != nil {
-			return fmt.Errorf("migrate %s: %w", n, err)
+	if len(withMigrations) > 0 {
+		dd := Deps{Deps: d.Deps, Environ: func() []string { return environ }}
+		shared, err := dd.loadShared(ctx, p, config.Local)
+		if err != nil {
+			return err
+		}
+		for _, c := range withMigrations {
+			if err := migrateUp(ctx, p, c, shared, w); err != nil {
+				return err
+			}
 		}
 	}
 	w.flush()
@@ -254,6 +258,23 @@ func (d Deps) prepareLocal(ctx context.Context, p *project, environ []string, da
 		return fmt.Errorf("seed orders for %s: %w", day, err)
 	}
 	fmt.Fprintf(out, "    seed    | %d sample orders on %s (%s; fixed ids, so a rerun adds none)\n", n, day, SeedFile)
+	return nil
+}
+
+// migrateUp applies c's migrations to the local database of shared.
+func migrateUp(ctx context.Context, p *project, c *graph.Component, shared components.Shared, w io.Writer) error {
+	set, err := dbmigrate.Set(p.ws, c)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", c.Name, err)
+	}
+	cfg, err := dbconf.FromShared(c.Name, shared, p.ws.Root)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", c.Name, err)
+	}
+	req := dbmigrate.Request{Action: dbmigrate.Up, Env: config.Local, Set: set, DB: cfg, Out: w, Log: w}
+	if err := dbmigrate.Run(ctx, req); err != nil {
+		return fmt.Errorf("migrate %s: %w", c.Name, err)
+	}
 	return nil
 }
 

@@ -8,19 +8,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
-	"path"
-	"regexp"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/acme/platform/build/internal/cli"
-	"github.com/acme/platform/build/internal/graph"
+	"github.com/acme/platform/build/internal/dbmigrate"
 	"github.com/acme/platform/build/internal/workspace"
 	"github.com/acme/platform/libs/config"
 	"github.com/acme/platform/libs/config/components"
@@ -36,19 +31,6 @@ type Deps struct {
 	// layer of the configuration.
 	Environ func() []string
 }
-
-// ProtectedEnv is the environment where down needs --force.
-const ProtectedEnv = "prod"
-
-// MigrationsSetting is the component.yaml key (deploy.settings) that moves
-// a component's migrations folder away from the default "migrations".
-const MigrationsSetting = "migrations"
-
-// MigrationsTableSetting is the component.yaml key (deploy.settings) naming
-// the table that records the component's applied versions, for a component
-// whose tables share a database with another component's (default
-// migrate.TableName). The component's own binary must use the same name.
-const MigrationsTableSetting = "migrations_table"
 
 // NewCommand returns `mono db` with its subcommands.
 func NewCommand(d Deps) *cobra.Command {
@@ -109,14 +91,16 @@ lock for SQLite), so concurrent runs are safe. down in prod needs --force.`,
 	up := sub("up", "Apply every pending migration", cobra.NoArgs)
 	down := sub("down", "Roll back the latest migration (or down to --to)", cobra.NoArgs)
 	down.Flags().Int64Var(&req.To, "to", -1, "roll back every migration above this version (0: all)")
-	down.Flags().BoolVar(&req.Force, "force", false, "allow rolling back in "+ProtectedEnv)
+	down.Flags().BoolVar(&req.Force, "force", false, "allow rolling back in "+dbmigrate.ProtectedEnv)
 	status := sub("status", "Show which migrations are applied", cobra.NoArgs)
 	create := sub("create NAME", "Write the next migration file for each dialect", cobra.ExactArgs(1))
 	cmd.AddCommand(up, down, status, create)
 	return cmd
 }
 
-// Run performs one migrate request and prints its outcome.
+// Run performs one migrate request and prints its outcome: create writes
+// files; up, down and status resolve the component's migrations and the
+// environment's database and hand over to dbmigrate.
 func Run(ctx context.Context, d Deps, req Request) error {
 	ws, g, err := d.Graph()
 	if err != nil {
@@ -126,15 +110,14 @@ func Run(ctx context.Context, d Deps, req Request) error {
 	if err != nil {
 		return err
 	}
-	dir, err := migrationsDir(comp)
-	if err != nil {
-		return err
-	}
-	abs := ws.Path(dir)
 	out := d.IO.Out
 
 	if req.Action == "create" {
-		files, err := migrate.Create(abs, req.Name)
+		dir, err := dbmigrate.Dir(comp)
+		if err != nil {
+			return err
+		}
+		files, err := migrate.Create(ws.Path(dir), req.Name)
 		if err != nil {
 			return cli.Usagef("create migration: %v", err)
 		}
@@ -148,99 +131,26 @@ func Run(ctx context.Context, d Deps, req Request) error {
 		return nil
 	}
 
-	if _, err := os.Stat(abs); err != nil {
-		return cli.Usagef("component %s has no migrations folder %s (create one with: mono db migrate create NAME -c %s)", comp.Name, dir, comp.Name)
+	set, err := dbmigrate.Set(ws, comp)
+	if err != nil {
+		return err
 	}
 	env, err := resolveEnv(d, ws, req.Env)
 	if err != nil {
 		return err
 	}
-	if req.Action == "down" && env == ProtectedEnv && !req.Force {
-		return cli.Usagef("refusing to roll back %s in %s without --force (a rollback can drop data; take a snapshot first)", comp.Name, env)
+	if err := dbmigrate.Guard(req.Action, env, comp.Name, req.Force); err != nil {
+		return err
 	}
 	cfg, err := databaseConfig(ctx, d, ws, env, comp.Name)
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(d.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	conn, err := db.Open(ctx, cfg, db.WithLogger(log))
-	if err != nil {
-		return fmt.Errorf("open database of %s in %s: %w", comp.Name, env, err)
-	}
-	defer conn.Close()
-	table, err := migrationsTable(comp)
-	if err != nil {
-		return err
-	}
-	m, err := migrate.New(conn, migrate.Set{Name: comp.Name, FS: os.DirFS(abs), Table: table}, migrate.Options{Logger: log})
-	if err != nil {
-		return err
-	}
-	where := fmt.Sprintf("%s in %s: %s", comp.Name, env, cfg.Target())
-
-	switch req.Action {
-	case "status":
-		st, err := m.Status(ctx)
-		if err != nil {
-			return err
-		}
-		if req.JSON {
-			return cli.WriteJSON(out, map[string]any{"component": comp.Name, "env": env, "database": cfg.Target(), "status": st})
-		}
-		printStatus(out, where, st)
-		return nil
-	case "up":
-		res, err := m.Up(ctx)
-		printResults(out, req.JSON, where, "applied", res)
-		return err
-	case "down":
-		var res []migrate.Result
-		if req.To >= 0 {
-			res, err = m.DownTo(ctx, req.To)
-		} else {
-			var r migrate.Result
-			r, err = m.Down(ctx)
-			if err == nil {
-				res = []migrate.Result{r}
-			}
-		}
-		if errors.Is(err, migrate.ErrNothingToUndo) {
-			fmt.Fprintf(out, "%s: nothing to roll back (version 0)\n", where)
-			return nil
-		}
-		printResults(out, req.JSON, where, "rolled back", res)
-		return err
-	}
-	return cli.Usagef("unknown action %q (up, down, status, create)", req.Action)
+	return dbmigrate.Run(ctx, dbmigrate.Request{
+		Action: req.Action, Env: env, Set: set, DB: cfg,
+		Force: req.Force, To: req.To, JSON: req.JSON, Out: out, Log: d.IO.ErrOut,
+	})
 }
-
-// migrationsDir is the component's migrations folder, relative to the root.
-func migrationsDir(c *graph.Component) (string, error) {
-	rel := "migrations"
-	if v, ok := c.Deploy.Settings[MigrationsSetting]; ok {
-		s, isString := v.(string)
-		if !isString || s == "" || path.IsAbs(s) || strings.HasPrefix(path.Clean(s), "..") {
-			return "", cli.Exit(cli.ExitConfig, fmt.Errorf("component %s: deploy.settings.%s must be a folder inside the component, got %v", c.Name, MigrationsSetting, v))
-		}
-		rel = path.Clean(s)
-	}
-	return path.Join(c.Dir, rel), nil
-}
-
-// migrationsTable is the component's version table; "" means the default.
-func migrationsTable(c *graph.Component) (string, error) {
-	v, ok := c.Deploy.Settings[MigrationsTableSetting]
-	if !ok {
-		return "", nil
-	}
-	s, isString := v.(string)
-	if !isString || !tableName.MatchString(s) {
-		return "", cli.Exit(cli.ExitConfig, fmt.Errorf("component %s: deploy.settings.%s must be a table name (letters, digits, _), got %v", c.Name, MigrationsTableSetting, v))
-	}
-	return s, nil
-}
-
-var tableName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 func resolveEnv(d Deps, ws *workspace.Workspace, flag string) (string, error) {
 	if flag == "" && d.Getenv != nil {
@@ -280,7 +190,6 @@ func databaseConfig(ctx context.Context, d Deps, ws *workspace.Workspace, env, c
 	if err != nil {
 		return db.Config{}, cli.Exit(cli.ExitConfig, err)
 	}
-	cfg.ConnectAttempts = 3
 	return cfg, nil
 }
 
@@ -292,41 +201,6 @@ func configExit(err error) error {
 		return cli.Exit(cli.ExitConfig, err)
 	}
 	return cli.Exit(cli.ExitFailed, err)
-}
-
-func printStatus(w io.Writer, where string, st migrate.Status) {
-	fmt.Fprintf(w, "%s\nversion %d of %d, %d pending\n\n", where, st.Current, st.Latest, st.Pending)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERSION\tFILE\tSTATE\tAPPLIED AT")
-	for _, m := range st.Migrations {
-		state, at := "pending", ""
-		if m.Applied {
-			state = "applied"
-			if !m.AppliedAt.IsZero() {
-				at = m.AppliedAt.UTC().Format(time.RFC3339)
-			}
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", m.Version, m.File, state, at)
-	}
-	_ = tw.Flush()
-	if st.Current > st.Latest {
-		fmt.Fprintf(w, "\nThe database is at version %d, newer than these files: a newer build migrated it.\n", st.Current)
-	}
-}
-
-func printResults(w io.Writer, asJSON bool, where, verb string, res []migrate.Result) {
-	if asJSON {
-		_ = cli.WriteJSON(w, map[string]any{"database": where, verb: res})
-		return
-	}
-	if len(res) == 0 {
-		fmt.Fprintf(w, "%s: up to date\n", where)
-		return
-	}
-	fmt.Fprintf(w, "%s:\n", where)
-	for _, r := range res {
-		fmt.Fprintf(w, "  %s %s (%s)\n", verb, r.File, r.Duration.Round(time.Millisecond))
-	}
 }
 
 func relAll(ws *workspace.Workspace, files []string) []string {

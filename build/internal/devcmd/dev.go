@@ -25,10 +25,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acme/platform/build/internal/cli"
-	"github.com/acme/platform/build/internal/dbcmd"
+	"github.com/acme/platform/build/internal/dbmigrate"
 	"github.com/acme/platform/build/internal/graph"
+	"github.com/acme/platform/build/internal/workspace"
 	"github.com/acme/platform/libs/config"
 	"github.com/acme/platform/libs/config/components"
+	"github.com/acme/platform/libs/db/dbconf"
 )
 
 // Options are the flags of mono dev.
@@ -97,6 +99,9 @@ type Env struct {
 	// Config is the local configuration as the programs will read it.
 	Config *Config
 	out    *output
+	// ws and graph locate the migrations of a program.
+	ws    *workspace.Workspace
+	graph *graph.Graph
 }
 
 // Run starts the programs and supervises them until ctx is done.
@@ -127,7 +132,7 @@ func Run(ctx context.Context, deps cli.Deps, environ []string, opts Options) err
 	if !filepath.IsAbs(dir) {
 		dir = ws.Path(dir)
 	}
-	e := &Env{Root: ws.Root, Dir: dir, Bin: filepath.Join(dir, "bin"), out: out}
+	e := &Env{Root: ws.Root, Dir: dir, Bin: filepath.Join(dir, "bin"), out: out, ws: ws, graph: g}
 	configDir := ws.Path(ws.Settings.ConfigDir)
 	if err := prepare(e, configDir, ws.Settings.ConfigDir); err != nil {
 		return err
@@ -307,23 +312,29 @@ func portFree(listen string) error {
 	return ln.Close()
 }
 
-// migrate applies a component's migrations with mono db migrate up.
+// migrate applies a component's migrations to the local database the
+// programs use.
 func (e *Env) migrate(ctx context.Context, component string) error {
 	w := e.out.writer("migrate")
 	defer w.Flush()
-	getenv := func(k string) string {
-		for _, kv := range e.Environ {
-			if v, ok := strings.CutPrefix(kv, k+"="); ok {
-				return v
-			}
-		}
-		return ""
+	c := e.graph.Get(component)
+	if c == nil {
+		return fmt.Errorf("migrate %s: no such component", component)
 	}
-	d := dbcmd.Deps{
-		Deps:    cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: w, ErrOut: w}, Dir: e.Root, Getenv: getenv},
-		Environ: func() []string { return e.Environ },
+	set, err := dbmigrate.Set(e.ws, c)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", component, err)
 	}
-	if err := dbcmd.Run(ctx, d, dbcmd.Request{Action: "up", Env: config.Local, Component: component}); err != nil {
+	shared := components.DefaultShared()
+	if err := e.Config.Decode(ctx, components.SharedName, &shared); err != nil {
+		return fmt.Errorf("migrate %s: %w", component, err)
+	}
+	cfg, err := dbconf.FromShared(component, shared, e.Root)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", component, err)
+	}
+	req := dbmigrate.Request{Action: dbmigrate.Up, Env: config.Local, Set: set, DB: cfg, Out: w, Log: w}
+	if err := dbmigrate.Run(ctx, req); err != nil {
 		return fmt.Errorf("migrate %s: %w", component, err)
 	}
 	return nil

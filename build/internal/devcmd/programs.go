@@ -36,7 +36,8 @@ type Program struct {
 	// After names programs that must be healthy first.
 	After []string
 	// Migrations says the component owns database migrations, applied with
-	// `mono db migrate up` before it starts and when they change.
+	// dbmigrate (as `mono db migrate up` does) before it starts and when
+	// they change.
 	Migrations bool
 	// Seed loads sample data once the program is healthy; it must be
 	// idempotent (mono dev runs it on every start).
