@@ -1,6 +1,8 @@
 // Package salesdb is the SQL of scripts/sales-rollup, on PostgreSQL and
-// SQLite alike: it reads orders (the table of services/orders-api) and
-// replaces days of the daily_sales table (this job's own migrations).
+// SQLite alike: it replaces days of the daily_sales table (this job's own
+// migrations) and reads orders through services/orders-api/ordersdb, the
+// package that owns the orders table, so that a change to that table
+// changes (and breaks the build of) one place.
 package salesdb
 
 import (
@@ -13,42 +15,26 @@ import (
 	"github.com/acme/platform/libs/business/orders"
 	"github.com/acme/platform/libs/business/reporting"
 	"github.com/acme/platform/libs/db"
+	"github.com/acme/platform/services/orders-api/ordersdb"
 )
 
 // Store reads orders and writes daily sales.
 type Store struct {
-	db *db.DB
-	pg bool
+	db     *db.DB
+	pg     bool
+	orders *ordersdb.Store
 }
 
 // New returns a store over d, whose schema is migrated (orders-api's and
 // this job's sets).
-func New(d *db.DB) *Store { return &Store{db: d, pg: d.Driver() == db.Postgres} }
+func New(d *db.DB) *Store {
+	return &Store{db: d, pg: d.Driver() == db.Postgres, orders: ordersdb.New(d)}
+}
 
-// Orders returns the orders created in [from, to), without their items
-// (the rollup needs region, status, total and time).
+// Orders returns the orders created in [from, to), without their items,
+// through the store of orders-api, which owns the orders table.
 func (s *Store) Orders(ctx context.Context, from, to time.Time) ([]orders.Order, error) {
-	q := s.db.Rebind("SELECT id, region, status, total_cents, created_at FROM orders WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id")
-	rows, err := s.db.SQL().QueryContext(ctx, q, from.UTC(), to.UTC())
-	if err != nil {
-		return nil, fmt.Errorf("read orders: %w", err)
-	}
-	defer rows.Close()
-	var out []orders.Order
-	for rows.Next() {
-		var o orders.Order
-		var status string
-		if err := rows.Scan(&o.ID, &o.Region, &status, &o.TotalCents, &o.CreatedAt); err != nil {
-			return nil, fmt.Errorf("read orders: %w", err)
-		}
-		o.Status = orders.Status(status)
-		o.CreatedAt = o.CreatedAt.UTC()
-		out = append(out, o)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read orders: %w", err)
-	}
-	return out, nil
+	return s.orders.CreatedIn(ctx, from, to)
 }
 
 // ReplaceDays deletes the daily_sales rows of days and inserts rows, in one

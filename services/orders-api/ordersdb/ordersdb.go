@@ -37,7 +37,7 @@ const orderCols = "o.id, o.customer_id, o.region, o.status, o.subtotal_cents, o.
 
 // queries are the statements, in the dialect of the database.
 type queries struct {
-	byKey, insertOrder, insertItem, get, status string
+	byKey, insertOrder, insertItem, get, status, created string
 }
 
 // New returns a store over d, whose schema is migrated.
@@ -50,7 +50,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		insertItem: s.db.Rebind("INSERT INTO order_items (order_id, line, sku, quantity, unit_price_cents) VALUES (?, ?, ?, ?, ?)"),
 		get: s.db.Rebind("SELECT " + orderCols + `, i.sku, i.quantity, i.unit_price_cents
 FROM orders o LEFT JOIN order_items i ON i.order_id = o.id WHERE o.id = ? ORDER BY i.line`),
-		status: s.db.Rebind("SELECT status FROM orders WHERE id = ?"),
+		status:  s.db.Rebind("SELECT status FROM orders WHERE id = ?"),
+		created: s.db.Rebind("SELECT id, region, status, total_cents, created_at FROM orders WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id"),
 	}
 	return s
 }
@@ -191,6 +192,33 @@ func scanOrders(rows rowScanner) ([]orders.Order, error) {
 		}
 	}
 	return out, rows.Err()
+}
+
+// CreatedIn returns the orders created in [from, to), oldest first,
+// without their items: what scripts/sales-rollup aggregates (region,
+// status, total and time). It is here because this package owns the
+// orders table.
+func (s *Store) CreatedIn(ctx context.Context, from, to time.Time) ([]orders.Order, error) {
+	rows, err := s.db.SQL().QueryContext(ctx, s.q.created, ts(from), ts(to))
+	if err != nil {
+		return nil, fmt.Errorf("read orders: %w", err)
+	}
+	defer rows.Close()
+	var out []orders.Order
+	for rows.Next() {
+		var o orders.Order
+		var status string
+		if err := rows.Scan(&o.ID, &o.Region, &status, &o.TotalCents, &o.CreatedAt); err != nil {
+			return nil, fmt.Errorf("read orders: %w", err)
+		}
+		o.Status = orders.Status(status)
+		o.CreatedAt = o.CreatedAt.UTC()
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read orders: %w", err)
+	}
+	return out, nil
 }
 
 // List implements orders.Store.

@@ -100,6 +100,20 @@ func TestIntegrationReporting(t *testing.T) {
 		if err != nil || len(empty) != 0 {
 			t.Errorf("empty range: %v %v", empty, err)
 		}
+		created, err := s.CreatedIn(ctx, d1, d2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, o := range created {
+			if len(o.Items) != 0 || o.Region == "" || o.Status == "" || o.TotalCents == 0 {
+				t.Errorf("CreatedIn row %+v: want region, status and total, no items", o)
+			}
+			ids = append(ids, o.ID)
+		}
+		if diff := cmp.Diff([]string{"a", "c", "b"}, ids); diff != "" {
+			t.Errorf("CreatedIn [d1, d2) ids, oldest first (-want +got):\n%s", diff)
+		}
 	})
 }
 
