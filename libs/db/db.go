@@ -153,7 +153,7 @@ func (d *DB) waitReachable(ctx context.Context) error {
 	return fmt.Errorf("%w: %s after %d attempts: %w", ErrUnreachable, d.cfg, attempt, redactErr(last, d.cfg))
 }
 
-// Config returns the configuration the DB was opened with, defaults applied.
+// Config returns the configuration the DB was opened with, tuning defaults applied.
 func (d *DB) Config() Config { return d.cfg }
 
 // Driver tells which engine the DB talks to.
