@@ -2,9 +2,7 @@ package cloud_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -15,21 +13,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/acme/platform/libs/cloud"
 	"github.com/acme/platform/libs/cloud/blob"
 	"github.com/acme/platform/libs/cloud/blob/blobtest"
-	"github.com/acme/platform/libs/cloud/params"
-	"github.com/acme/platform/libs/cloud/params/paramstest"
-	"github.com/acme/platform/libs/cloud/queue"
-	"github.com/acme/platform/libs/cloud/queue/queuetest"
-	"github.com/acme/platform/libs/cloud/secrets"
-	"github.com/acme/platform/libs/cloud/secrets/secretstest"
 	"github.com/acme/platform/libs/testenv/moto"
 )
 
@@ -98,83 +85,4 @@ func TestIntegrationMissingBucketNamesBothNames(t *testing.T) {
 	if _, err := s.List(ctx, ""); !errors.Is(err, cloud.ErrNoResource) {
 		t.Errorf("List of a missing bucket = %v", err)
 	}
-}
-
-func TestIntegrationSQS(t *testing.T) {
-	t.Parallel()
-	cfg := moto.Shared(t).AWSConfig()
-	client := queue.NewSQSClient(cfg)
-	queuetest.RunSuite(t, func(t *testing.T, spec queuetest.Spec) (queue.Queue, queue.Queue) {
-		ctx := context.Background()
-		dlqName := unique("dead")
-		dlq, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(dlqName)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		attrs, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: dlq.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		policy, _ := json.Marshal(map[string]string{
-			"deadLetterTargetArn": attrs.Attributes[string(sqstypes.QueueAttributeNameQueueArn)],
-			"maxReceiveCount":     strconv.Itoa(spec.MaxReceives),
-		})
-		q, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(unique("order-events")), Attributes: map[string]string{
-			"VisibilityTimeout": strconv.Itoa(int(spec.Visibility / time.Second)),
-			"RedrivePolicy":     string(policy),
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return queue.NewSQS(client, "order-events", aws.ToString(q.QueueUrl)), queue.NewSQS(client, "order-events-dead", aws.ToString(dlq.QueueUrl))
-	})
-}
-
-func TestIntegrationMissingQueueNamesBothNames(t *testing.T) {
-	t.Parallel()
-	srv := moto.Shared(t)
-	url := srv.Endpoint + "/123456789012/acme-test-no-such-queue"
-	q := queue.NewSQS(queue.NewSQSClient(srv.AWSConfig()), "order-events", url)
-	_, err := q.Send(context.Background(), []byte("x"), nil)
-	if !errors.Is(err, cloud.ErrNoResource) || !strings.Contains(err.Error(), `"order-events"`) || !strings.Contains(err.Error(), "acme-test-no-such-queue") {
-		t.Errorf("Send to a missing queue = %v; want ErrNoResource naming order-events and the URL", err)
-	}
-}
-
-func TestIntegrationSecretsManager(t *testing.T) {
-	t.Parallel()
-	client := secrets.NewSecretsManagerClient(moto.Shared(t).AWSConfig())
-	secretstest.RunSuite(t, true, func(t *testing.T, seed map[string][]string) secrets.Store {
-		ctx := context.Background()
-		prefix := unique("acme/test") + "/"
-		for name, values := range seed {
-			id := prefix + name
-			if _, err := client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(id), SecretString: aws.String(values[0])}); err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range values[1:] {
-				time.Sleep(1100 * time.Millisecond) // distinct creation times, which order versions
-				if _, err := client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(id), SecretString: aws.String(v)}); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		return secrets.NewSecretsManager(client, prefix)
-	})
-}
-
-func TestIntegrationSSM(t *testing.T) {
-	t.Parallel()
-	client := params.NewSSMClient(moto.Shared(t).AWSConfig())
-	paramstest.RunSuite(t, func(t *testing.T, seed map[string]string) params.Store {
-		for k, v := range seed {
-			_, err := client.PutParameter(context.Background(), &ssm.PutParameterInput{
-				Name: aws.String(k), Value: aws.String(v), Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true),
-			})
-			if err != nil {
-				t.Fatal(fmt.Errorf("put %s: %w", k, err))
-			}
-		}
-		return params.NewSSM(client)
-	})
 }

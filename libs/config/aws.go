@@ -96,11 +96,10 @@ func (s *SecretsManager) GetSecret(ctx context.Context, name string) (Versioned,
 // SSMAPI is the part of the SSM client this package uses.
 type SSMAPI interface {
 	GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
-	ssm.GetParametersByPathAPIClient
 }
 
 // ParameterStore is the SSM Parameter Store provider for ssm:// references:
-// Terraform publishes bucket names, endpoints and queue URLs under
+// Terraform publishes bucket names and endpoints under
 // /<project>/<env>/.
 type ParameterStore struct {
 	client SSMAPI
@@ -118,25 +117,6 @@ func (p *ParameterStore) GetParameter(ctx context.Context, path string) (Version
 		return Versioned{}, awsError("ssm", "parameter "+path, err)
 	}
 	return Versioned{Value: NewSecret(aws.ToString(out.Parameter.Value)), Version: strconv.FormatInt(out.Parameter.Version, 10)}, nil
-}
-
-// ParametersByPath returns every parameter under path, recursively, by name:
-// what Terraform published for an environment.
-func (p *ParameterStore) ParametersByPath(ctx context.Context, path string) (map[string]Versioned, error) {
-	out := map[string]Versioned{}
-	pages := ssm.NewGetParametersByPathPaginator(p.client, &ssm.GetParametersByPathInput{
-		Path: aws.String(path), Recursive: aws.Bool(true), WithDecryption: aws.Bool(true),
-	})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, awsError("ssm", "parameters under "+path, err)
-		}
-		for _, prm := range page.Parameters {
-			out[aws.ToString(prm.Name)] = Versioned{Value: NewSecret(aws.ToString(prm.Value)), Version: strconv.FormatInt(prm.Version, 10)}
-		}
-	}
-	return out, nil
 }
 
 // awsError maps an SDK error to the package's sentinels: a missing resource

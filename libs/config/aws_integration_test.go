@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/acme/platform/libs/config"
 	"github.com/acme/platform/libs/testenv/moto"
@@ -113,7 +110,6 @@ func TestIntegrationSSM(t *testing.T) {
 	env := uniqueEnv(t)
 	base := "/acme/" + env
 	putParam(t, client, base+"/s3/exports/bucket", "acme-"+env+"-exports", ssmtypes.ParameterTypeString)
-	putParam(t, client, base+"/sqs/order-events/url", "https://sqs.eu-west-1.amazonaws.com/1/order-events", ssmtypes.ParameterTypeString)
 	putParam(t, client, base+"/rds/orders/password", plant, ssmtypes.ParameterTypeSecureString)
 	p := config.NewParameterStore(client)
 	ctx := context.Background()
@@ -135,17 +131,6 @@ func TestIntegrationSSM(t *testing.T) {
 		got, err := p.GetParameter(ctx, base+"/rds/orders/password")
 		if err != nil || got.Value.Reveal() != plant {
 			t.Errorf("SecureString not decrypted: %v", err)
-		}
-	})
-	t.Run("by path", func(t *testing.T) {
-		got, err := p.ParametersByPath(ctx, base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		names := slices.Sorted(maps.Keys(got))
-		want := []string{base + "/rds/orders/password", base + "/s3/exports/bucket", base + "/sqs/order-events/url"}
-		if diff := cmp.Diff(want, names); diff != "" {
-			t.Errorf("ParametersByPath names (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("missing", func(t *testing.T) {

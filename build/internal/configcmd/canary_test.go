@@ -32,10 +32,10 @@ func TestCanaryLocal(t *testing.T) {
 	t.Parallel()
 	db, jwt, short, dsn, env := canary("db"), canary("jwt"), "c4n4ry-short", canary("dsn"), canary("env")
 	dir := workspace(t, map[string]string{
-		"config/secrets.local.yaml":  fmt.Sprintf("orders-db:\n  password: %s\norders-api:\n  jwt_signing_key: %s\nconsole:\n  session_key: %s\n", db, jwt, short),
+		"config/secrets.local.yaml":  fmt.Sprintf("orders-db:\n  password: %s\norders-api:\n  jwt_signing_key: %s\nsales-dash:\n  signing_key: %s\n", db, jwt, short),
 		"config/local.override.yaml": fmt.Sprintf("shared:\n  database:\n    dsn: %s\n    password: secret://orders-db#password\n", dsn),
 	})
-	vars := map[string]string{"CONSOLE__SESSION_KEY": "secret://console#session_key", "ORDERS_API__JWT__SIGNING_KEY": env}
+	vars := map[string]string{"SALES_DASH__JWT__SIGNING_KEY": "secret://sales-dash#signing_key", "ORDERS_API__JWT__SIGNING_KEY": env}
 	planted := []string{db, jwt, short, dsn, env}
 	runs := [][]string{
 		{"show"},
@@ -44,7 +44,7 @@ func TestCanaryLocal(t *testing.T) {
 		{"show", "--json", "--explain"},
 		{"show", "--resolve", "--explain"},
 		{"show", "--resolve", "--json", "--explain", "-v"},
-		{"show", "--component", "console", "--resolve", "--explain", "-v"},
+		{"show", "--component", "sales-dash", "--resolve", "--explain", "-v"},
 		{"validate", "-v"},
 		{"diff", "--env", "local", "--env", "dev"},
 		{"diff", "--env", "dev", "--env", "local", "--json"},
@@ -54,12 +54,12 @@ func TestCanaryLocal(t *testing.T) {
 	for _, args := range runs {
 		r := run(t, dir, vars, args...)
 		assertNoCanary(t, strings.Join(args, " "), r, planted...)
-		if strings.Contains(r.err, "console.session_key: must be at least 32 characters") {
+		if strings.Contains(r.err, "sales-dash.jwt.signing_key: must be at least 32 characters") {
 			sawFailure = true // the short key fails validation without showing it
 		}
 	}
 	if !sawFailure {
-		t.Errorf("the planted short session key did not fail validation")
+		t.Errorf("the planted short signing key did not fail validation")
 	}
 	// The values were really read: validate resolved them.
 	r := run(t, dir, vars, "show", "--resolve", "--explain", "--component", "orders-api")

@@ -75,8 +75,8 @@ func TestIntegrationValidateDev(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(params2) < 3 || len(secrets) < 3 {
-		t.Fatalf("found %d parameters and %d secrets in the dev configuration; expected the database, bucket, queue and service secrets", len(params2), len(secrets))
+	if len(params2) < 3 || len(secrets) < 2 {
+		t.Fatalf("found %d parameters and %d secrets in the dev configuration; expected the database host, the buckets, the database and the service secrets", len(params2), len(secrets))
 	}
 	vars := map[string]string{"SHARED__AWS__ENDPOINT": srv.Endpoint}
 
@@ -98,12 +98,12 @@ func TestIntegrationValidateDev(t *testing.T) {
 	}
 
 	// A secret that does not exist is named, with the key that needs it.
-	if _, err := sm.DeleteSecret(ctx, &secretsmanager.DeleteSecretInput{SecretId: aws.String("acme/dev/console"), ForceDeleteWithoutRecovery: aws.Bool(true)}); err != nil {
+	if _, err := sm.DeleteSecret(ctx, &secretsmanager.DeleteSecretInput{SecretId: aws.String("acme/dev/orders-api"), ForceDeleteWithoutRecovery: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
 	r = run(t, dir, vars, "validate", "--env", "dev")
 	assertNoCanary(t, "validate without a secret", r, planted...)
-	if r.code != cli.ExitFailed || !strings.Contains(r.err, "console.session_key: cannot resolve secret://console#session_key: not found: secret acme/dev/console does not exist") {
+	if r.code != cli.ExitFailed || !strings.Contains(r.err, "orders-api.jwt.signing_key: cannot resolve secret://orders-api#jwt_signing_key: not found: secret acme/dev/orders-api does not exist") {
 		t.Errorf("missing secret: exit %d\n%s", r.code, r.err)
 	}
 

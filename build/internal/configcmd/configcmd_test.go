@@ -199,7 +199,7 @@ func TestShowComponentExplain(t *testing.T) {
 func TestShowJSON(t *testing.T) {
 	t.Parallel()
 	dir := workspace(t, nil)
-	r := run(t, dir, nil, "show", "--env", "prod", "--component", "console", "--json", "--explain")
+	r := run(t, dir, nil, "show", "--env", "prod", "--component", "sales-dash", "--json", "--explain")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.err)
 	}
@@ -212,7 +212,8 @@ func TestShowJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, r.out)
 	}
-	if doc.Env != "prod" || doc.Values["console"]["session_key"] != "[redacted]" || doc.Values["console"]["orders_api_url"] != "http://orders-api:8080" {
+	jwt, _ := doc.Values["sales-dash"]["jwt"].(map[string]any)
+	if doc.Env != "prod" || jwt["signing_key"] != "[redacted]" || doc.Values["sales-dash"]["orders_api_url"] != "http://orders-api:8080" {
 		t.Errorf("unexpected JSON: %+v", doc)
 	}
 	if len(doc.Entries) == 0 || len(doc.Files) != 2 {

@@ -79,8 +79,6 @@ type Shared struct {
 	// Blobs maps the logical blob store names programs use to where the
 	// blobs live.
 	Blobs map[string]BlobStore `yaml:"blobs" validate:"dive"`
-	// Queues maps logical queue names to queues.
-	Queues map[string]Queue `yaml:"queues" validate:"dive"`
 	// AWS says where the AWS APIs are.
 	AWS config.AWS `yaml:"aws"`
 	// Secrets chooses the provider of secret:// references.
@@ -146,14 +144,6 @@ type BlobStore struct {
 	Prefix string `yaml:"prefix"`
 }
 
-// Queue is where the messages of one logical queue go.
-type Queue struct {
-	// Type is memory (local, tests) or sqs.
-	Type string `yaml:"type" validate:"oneof=memory sqs"`
-	// URL is the SQS queue URL, usually ssm://.
-	URL string `yaml:"url" validate:"required_if=Type sqs,omitempty,url"`
-}
-
 // Telemetry configures OpenTelemetry.
 type Telemetry struct {
 	// OTLPEndpoint receives traces (OTLP over HTTP); empty disables export.
@@ -203,10 +193,6 @@ type OrdersAPI struct {
 type Pricing struct {
 	// HTTP is the Connect (gRPC) listener.
 	HTTP HTTPServer `yaml:"http"`
-	// Currency of the prices.
-	Currency string `yaml:"currency" validate:"oneof=EUR USD GBP"`
-	// CacheTTL is how long a computed price is reused.
-	CacheTTL time.Duration `yaml:"cache_ttl" validate:"min=0,max=1h"`
 }
 
 // SalesRollup is the sales-rollup section.
@@ -228,8 +214,6 @@ type Console struct {
 	HTTP HTTPServer `yaml:"http"`
 	// OrdersAPIURL is where the app's API calls go.
 	OrdersAPIURL string `yaml:"orders_api_url" validate:"required,url"`
-	// SessionKey signs session cookies; at least 32 bytes.
-	SessionKey config.Secret `yaml:"session_key" validate:"required,min=32"`
 	// APIProxy forwards /api/* to OrdersAPIURL (local; in the cluster the
 	// ingress routes /api to orders-api).
 	APIProxy bool `yaml:"api_proxy"`
@@ -258,7 +242,6 @@ func DefaultShared() Shared {
 			ConnMaxLifetime: 30 * time.Minute, ConnectTimeout: 5 * time.Second, QueryTimeout: 30 * time.Second,
 		},
 		Blobs:     map[string]BlobStore{},
-		Queues:    map[string]Queue{},
 		AWS:       config.AWS{Region: "eu-central-1"},
 		Secrets:   config.DefaultSecrets(),
 		Telemetry: Telemetry{SampleRatio: 0.1},
@@ -285,7 +268,7 @@ func DefaultOrdersAPI() OrdersAPI {
 
 // DefaultPricing returns the pricing defaults.
 func DefaultPricing() Pricing {
-	return Pricing{HTTP: withAdmin(defaultHTTP(":8081"), "127.0.0.1:9081"), Currency: "EUR", CacheTTL: time.Minute}
+	return Pricing{HTTP: withAdmin(defaultHTTP(":8081"), "127.0.0.1:9081")}
 }
 
 // DefaultSalesRollup returns the sales-rollup defaults.
