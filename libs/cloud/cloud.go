@@ -1,20 +1,18 @@
-// Package cloud is the root of small interfaces over the AWS services the
-// programs use, each with an AWS implementation (aws-sdk-go-v2) and a local
-// one, picked by configuration with an explicit switch:
+// Package cloud is the root of the cloud layer the programs use: blob
+// stores (package blob) on gocloud.dev's drivers, S3 in the cloud and a
+// folder or memory locally, picked by configuration with an explicit switch.
+// Secrets and parameters are not here: libs/config resolves secret:// and
+// ssm:// references itself.
 //
-//   - blob: objects (S3, a local folder, memory)
-//   - queue: messages with acknowledgement and dead-lettering (SQS, memory)
-//   - secrets: secret values and their versions (Secrets Manager, a file)
-//   - params: parameters by name and by path (SSM Parameter Store, a map)
+// Programs ask for logical names ("exports", "dag-bundles"); the
+// environment's configuration (libs/config, shared.blobs) maps them to
+// physical ones, usually through ssm:// references that Terraform
+// publishes. Errors about a missing resource name both.
 //
-// Programs ask for logical names ("exports", "order-events"); the
-// environment's configuration (libs/config, shared.blobs and shared.queues)
-// maps them to physical ones, usually through ssm:// references that
-// Terraform publishes. Errors about a missing resource name both.
-//
-// This package holds what the implementations share: sentinel errors and
-// the AWS client settings (default credential chain, endpoint override for
-// emulators, retries with backoff; every call takes its deadline from ctx).
+// This package holds what the stores share: sentinel errors, the naming of
+// a resource, and the AWS client settings (retries with backoff; path-style
+// addressing behind an emulator). Credentials come from the default chain
+// (config.NewAWSConfig); every call takes its deadline from ctx.
 package cloud
 
 import (
@@ -28,22 +26,22 @@ import (
 
 // Sentinel errors shared by every implementation; match with errors.Is.
 var (
-	// ErrNotFound means the object, message, secret, version or parameter does not exist.
+	// ErrNotFound means the object does not exist.
 	ErrNotFound = errors.New("not found")
-	// ErrNoResource means the bucket, queue or folder behind a logical name does not exist.
+	// ErrNoResource means the bucket or folder behind a logical name does not exist.
 	ErrNoResource = errors.New("resource does not exist")
 	// ErrNotConfigured means a logical name has no mapping in the configuration.
 	ErrNotConfigured = errors.New("not configured")
-	// ErrInvalid means a bad argument (an empty key, a bad TTL, an unknown type).
+	// ErrInvalid means a bad argument (a bad key, a bad TTL, an unknown type).
 	ErrInvalid = errors.New("invalid argument")
 )
 
 // Resource names a resource by the name programs use and the name it has
 // in the environment.
 type Resource struct {
-	Kind     string // "blob store", "queue"
+	Kind     string // "blob store"
 	Logical  string // "exports"
-	Physical string // "acme-dev-exports" (bucket), a queue URL, a folder
+	Physical string // "s3://acme-dev-exports/" (bucket and prefix), a folder
 }
 
 func (r Resource) String() string {

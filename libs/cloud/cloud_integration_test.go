@@ -39,7 +39,11 @@ func TestIntegrationS3(t *testing.T) {
 				if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 					t.Fatal(err)
 				}
-				return blob.NewS3(client, "exports", bucket, prefix)
+				s, err := blob.NewS3(context.Background(), client, "exports", bucket, prefix)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s
 			})
 		})
 	}
@@ -54,7 +58,10 @@ func TestIntegrationS3PresignedURLServesTheObject(t *testing.T) {
 	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
 	}
-	s := blob.NewS3(client, "exports", bucket, "")
+	s, err := blob.NewS3(ctx, client, "exports", bucket, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Put(ctx, "r.csv", strings.NewReader("a,b\n"), blob.PutOptions{ContentType: "text/csv"}); err != nil {
 		t.Fatal(err)
 	}
@@ -76,13 +83,22 @@ func TestIntegrationS3PresignedURLServesTheObject(t *testing.T) {
 func TestIntegrationMissingBucketNamesBothNames(t *testing.T) {
 	t.Parallel()
 	cfg := moto.Shared(t).AWSConfig()
-	s := blob.NewS3(blob.NewS3Client(cfg), "exports", "acme-test-no-such-bucket", "")
 	ctx := context.Background()
-	err := s.Put(ctx, "x.txt", strings.NewReader("x"), blob.PutOptions{})
+	s, err := blob.NewS3(ctx, blob.NewS3Client(cfg), "exports", "acme-test-no-such-bucket", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Put(ctx, "x.txt", strings.NewReader("x"), blob.PutOptions{})
 	if !errors.Is(err, cloud.ErrNoResource) || !strings.Contains(err.Error(), `"exports"`) || !strings.Contains(err.Error(), "acme-test-no-such-bucket") {
 		t.Errorf("Put to a missing bucket = %v; want ErrNoResource naming exports and the bucket", err)
 	}
 	if _, err := s.List(ctx, ""); !errors.Is(err, cloud.ErrNoResource) {
 		t.Errorf("List of a missing bucket = %v", err)
+	}
+	if _, _, err := s.Get(ctx, "x.txt"); !errors.Is(err, cloud.ErrNoResource) {
+		t.Errorf("Get from a missing bucket = %v", err)
+	}
+	if err := s.Delete(ctx, "x.txt"); !errors.Is(err, cloud.ErrNoResource) {
+		t.Errorf("Delete from a missing bucket = %v", err)
 	}
 }

@@ -269,7 +269,10 @@ func TestIntegrationDeployS3(t *testing.T) {
 	if !strings.Contains(out.String(), "s3://acme-test-dag-bundles") || res.Uploaded != 2*len(b.Files)+2 {
 		t.Errorf("deploy = %+v:\n%s", res, out.String())
 	}
-	store := blob.NewS3(client, "dag-bundles", "acme-test-dag-bundles", "")
+	store, err := blob.NewS3(c, client, "dag-bundles", "acme-test-dag-bundles", "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	m, err := readManifest(c, store, CurrentPrefix+ManifestName)
 	if err != nil || m.Version != b.Version() || len(m.Files) != len(b.Files) {
 		t.Fatalf("published manifest = %+v, %v", m, err)

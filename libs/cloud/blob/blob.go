@@ -1,6 +1,10 @@
 // Package blob stores objects under keys: S3 in the cloud, a folder on a
-// developer's machine, memory in tests. Open picks the implementation from
-// the configuration of a logical store name.
+// developer's machine, memory in tests. The drivers are gocloud.dev's
+// (s3blob, fileblob, memblob); Bucket adds what the programs rely on over
+// them: one key syntax, a default content type, sorted listings with
+// content types, an idempotent Delete and errors that match the cloud
+// sentinels. Open picks the driver from the configuration of a logical
+// store name.
 package blob
 
 import (
@@ -47,11 +51,7 @@ type Info struct {
 	Modified    time.Time
 }
 
-var (
-	_ Store = (*Memory)(nil)
-	_ Store = (*Folder)(nil)
-	_ Store = (*S3)(nil)
-)
+var _ Store = (*Bucket)(nil)
 
 // Options are what Open needs besides the configuration.
 type Options struct {
@@ -64,14 +64,14 @@ type Options struct {
 
 // Open returns the store behind the logical name as stores (shared.blobs of
 // the configuration) maps it.
-func Open(ctx context.Context, logical string, stores map[string]components.BlobStore, opts Options) (Store, error) {
+func Open(ctx context.Context, logical string, stores map[string]components.BlobStore, opts Options) (*Bucket, error) {
 	cfg, ok := stores[logical]
 	if !ok {
 		return nil, fmt.Errorf("%w: blob store %q: add shared.blobs.%s to the configuration (configured: %s)", cloud.ErrNotConfigured, logical, logical, keys(stores))
 	}
 	switch cfg.Type {
 	case "s3":
-		return NewS3(NewS3Client(opts.AWS), logical, cfg.Bucket, cfg.Prefix), nil
+		return NewS3(ctx, NewS3Client(opts.AWS), logical, cfg.Bucket, cfg.Prefix)
 	case "local":
 		dir := cfg.Dir
 		if !filepath.IsAbs(dir) {
@@ -110,6 +110,13 @@ func checkTTL(ttl time.Duration) error {
 		return fmt.Errorf("%w: presign ttl %s: must be between 0 and 7 days", cloud.ErrInvalid, ttl)
 	}
 	return nil
+}
+
+func contentType(ct string) string {
+	if ct == "" {
+		return "application/octet-stream"
+	}
+	return ct
 }
 
 func sortInfos(in []Info) []Info {

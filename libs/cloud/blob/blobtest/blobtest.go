@@ -1,6 +1,6 @@
-// Package blobtest is the behavioural suite every blob.Store implementation
-// passes: the memory, folder and S3 (moto) stores run the same tests, so
-// they cannot drift apart.
+// Package blobtest is the behavioural suite every blob.Store passes: the
+// memory, folder and S3 (moto) drivers run the same tests, so they cannot
+// drift apart.
 package blobtest
 
 import (
