@@ -3,7 +3,7 @@
 //
 // Layers, later wins: struct defaults < base.yaml < <env>.yaml <
 // local.override.yaml (only in the local environment) < environment
-// variables (SHARED__LOG__LEVEL, ORDERS_API__DB__MAX_CONNS) < resolved
+// variables (SHARED__LOG__LEVEL, ORDERS_API__HTTP__LISTEN) < resolved
 // references. A string value may be a reference resolved at load time:
 // secret://<name>#<key> (AWS Secrets Manager under the environment's prefix,
 // or the local secrets file), ssm://<path> (SSM Parameter Store) or

@@ -23,7 +23,7 @@ var (
 type Problem struct {
 	// Origin is where the offending value was set (zero for a default).
 	Origin Origin
-	// Key is the dotted key, such as orders-api.db.max_conns.
+	// Key is the dotted key, such as shared.database.max_conns.
 	Key string
 	// Kind is one of the sentinel errors.
 	Kind error

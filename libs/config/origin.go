@@ -70,7 +70,7 @@ func (o Origin) Where() string {
 }
 
 // String describes the origin for people: "config/dev.yaml:12",
-// "env ORDERS_API__DB__MAX_CONNS", "default", or
+// "env SHARED__DATABASE__MAX_CONNS", "default", or
 // "secret://orders-db#password (version 3f2a..., config/dev.yaml:14)".
 func (o Origin) String() string {
 	where := o.Where()

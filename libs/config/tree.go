@@ -200,7 +200,7 @@ func merge(a, b *node) *node {
 }
 
 // VarName returns the environment variable that sets the key at path, such
-// as ORDERS_API__DB__MAX_CONNS for [orders-api db max_conns].
+// as ORDERS_API__HTTP__LISTEN for [orders-api http listen].
 func VarName(path ...string) string {
 	parts := make([]string, len(path))
 	for i, p := range path {
