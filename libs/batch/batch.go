@@ -13,6 +13,7 @@ package batch
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 
@@ -56,8 +57,9 @@ func Unavailable(what string, err error) error {
 // sentinels of this package it knows the ones of libs/db and libs/config
 // for an unreachable database or AWS provider, the AWS SDK's "retries
 // exhausted", network errors and deadlines: all of them retryable.
+// flag.ErrHelp (-h printed the usage) is success.
 func Code(err error) int {
-	if err == nil {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return ExitOK
 	}
 	var maxAttempts *retry.MaxAttemptsError
@@ -74,6 +76,22 @@ func Code(err error) int {
 		return ExitUnavailable
 	}
 	return ExitFailed
+}
+
+// Parse parses a job's command line with fs: -h and --help return
+// flag.ErrHelp (the usage is printed, the job exits 0), any other mistake
+// and a positional argument are bad input.
+func Parse(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return err
+	case err != nil:
+		return BadInputf("%v", err)
+	case fs.NArg() > 0:
+		return BadInputf("unexpected arguments %q: every input is a flag (-h lists them)", fs.Args())
+	}
+	return nil
 }
 
 // Outcome names an exit code in the summary line.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -89,7 +88,7 @@ func TestRunFinish(t *testing.T) {
 	var buf bytes.Buffer
 	clock := time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)
 	now := func() time.Time { clock = clock.Add(1500 * time.Millisecond); return clock }
-	r := batch.Start("sales-rollup", slog.New(slog.NewJSONHandler(&buf, nil)), now)
+	r := batch.Start("sales-rollup", &buf, now)
 	file := filepath.Join(t.TempDir(), "xcom", "return.json")
 	r.SetSummaryFile(file)
 	r.Add("day", "2026-11-27")

@@ -2,7 +2,10 @@ package batch
 
 import (
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -56,8 +59,12 @@ type Run struct {
 	details     map[string]any
 }
 
-// Start begins the report of a run of job.
-func Start(job string, log *slog.Logger, now func() time.Time) *Run {
+// Start begins the report of a run of job. Until SetLogger gives it the
+// configured logger, it logs JSON lines to w with the job's name as
+// program (a run that fails before its configuration is read still ends
+// with its summary line).
+func Start(job string, w io.Writer, now func() time.Time) *Run {
+	log := slog.New(slog.NewJSONHandler(w, nil)).With("program", job)
 	return &Run{job: job, log: log, now: now, start: now(), details: map[string]any{}}
 }
 
@@ -71,6 +78,16 @@ func (r *Run) Logger() *slog.Logger { return r.log }
 // (KubernetesPodOperator reads /airflow/xcom/return.json).
 func (r *Run) SetSummaryFile(path string) { r.summaryFile = path }
 
+// FlagSet returns the job's command line: a flag set named for the job
+// that writes its usage to usage, holding --summary-file (every job has
+// it; it sets the summary file). Add the job's own flags, then Parse.
+func (r *Run) FlagSet(usage io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(r.job, flag.ContinueOnError)
+	fs.SetOutput(usage)
+	fs.StringVar(&r.summaryFile, "summary-file", "", "also write the run's summary as JSON here (the Airflow XCom)")
+	return fs
+}
+
 // Add records a detail of the summary; a key added twice keeps the last value.
 func (r *Run) Add(key string, value any) {
 	if _, ok := r.details[key]; !ok {
@@ -81,8 +98,12 @@ func (r *Run) Add(key string, value any) {
 
 // Finish logs the summary line for the run's outcome and writes the
 // summary file. It returns err unchanged, so `return r.Finish(err)` and
-// `defer func() { err = r.Finish(err) }()` both read well.
+// `defer func() { err = r.Finish(err) }()` both read well. A run that only
+// printed its usage (flag.ErrHelp) reports nothing.
 func (r *Run) Finish(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
 	code := Code(err)
 	s := Summary{
 		Job: r.job, Outcome: Outcome(code), ExitCode: code, Started: r.start.UTC(),

@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,9 +21,7 @@ import (
 
 	"github.com/acme/platform/libs/batch"
 	"github.com/acme/platform/libs/cloud/blob"
-	"github.com/acme/platform/libs/config"
-	"github.com/acme/platform/libs/config/components"
-	"github.com/acme/platform/libs/telemetry"
+	"github.com/acme/platform/libs/setup"
 )
 
 const program = "exports-cleanup"
@@ -33,38 +30,27 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Environ(), time.Now, os.Stdout, os.Stderr)
 	stop()
-	if errors.Is(err, flag.ErrHelp) {
-		os.Exit(batch.ExitOK)
-	}
 	os.Exit(batch.Code(err))
 }
 
 type options struct {
-	days        int
-	prefix      string
-	store       string
-	dryRun      bool
-	summaryFile string
+	days   int
+	prefix string
+	store  string
+	dryRun bool
 }
 
-func parseFlags(args []string, usage io.Writer) (options, error) {
+// parseFlags reads args into the job's flags of fs.
+func parseFlags(fs *flag.FlagSet, args []string) (options, error) {
 	var o options
-	fs := flag.NewFlagSet(program, flag.ContinueOnError)
-	fs.SetOutput(usage)
 	fs.IntVar(&o.days, "older-than-days", 90, "delete objects last written more than this many days ago (1..3650)")
 	fs.StringVar(&o.prefix, "prefix", "sales-rollup/daily-sales/", "only objects whose key starts with this")
 	fs.StringVar(&o.store, "store", "exports", "the logical blob store (a key of shared.blobs)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "list what would be deleted, delete nothing")
-	fs.StringVar(&o.summaryFile, "summary-file", "", "also write the run's summary as JSON here (the Airflow XCom)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return o, err
-		}
-		return o, batch.BadInputf("%v", err)
+	if err := batch.Parse(fs, args); err != nil {
+		return o, err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return o, batch.BadInputf("unexpected arguments %q", fs.Args())
 	case o.days < 1 || o.days > 3650:
 		return o, batch.BadInputf("--older-than-days %d: must be between 1 and 3650", o.days)
 	case o.prefix == "":
@@ -73,44 +59,23 @@ func parseFlags(args []string, usage io.Writer) (options, error) {
 	return o, nil
 }
 
+// run reads down: flags, setup (config, logger), the blob store, the
+// cleanup; the summary line is written last whatever happened.
 func run(ctx context.Context, args []string, getenv func(string) string, environ []string, now func() time.Time, stdout, stderr io.Writer) (err error) {
-	opts, err := parseFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return err
-	}
-	rep := batch.Start(program, slog.New(slog.NewJSONHandler(stdout, nil)).With("program", program), now)
+	rep := batch.Start(program, stdout, now)
 	defer func() { err = rep.Finish(err) }()
-	rep.SetSummaryFile(opts.summaryFile)
+	opts, err := parseFlags(rep.FlagSet(stderr), args)
 	if err != nil {
 		return err
 	}
-
-	dir := getenv("CONFIG_DIR")
-	if dir == "" {
-		dir = "config"
-	}
-	set, err := config.Load(config.Options{FS: os.DirFS(dir), Dir: dir, Env: getenv("ENV"), Environ: environ, Sections: components.Names()})
+	// The job has no section of its own: it reads shared (log, blobs, aws).
+	p, err := setup.Load(ctx, setup.Options{Program: program, Getenv: getenv, Environ: environ, Stdout: stdout}, struct{}{})
 	if err != nil {
 		return err
 	}
-	shared := components.DefaultShared()
-	if _, err := set.Decode(ctx, components.SharedName, &shared); err != nil {
-		return err
-	}
-	log, err := telemetry.NewLogger(stdout, program, telemetry.LogConfig{Level: shared.Log.Level, Format: shared.Log.Format})
-	if err != nil {
-		return err
-	}
-	rep.SetLogger(log)
-	wd, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	awsCfg, err := config.NewAWSConfig(ctx, shared.AWS)
-	if err != nil {
-		return err
-	}
-	store, err := blob.Open(ctx, opts.store, shared.Blobs, blob.Options{AWS: awsCfg, BaseDir: wd})
+	defer p.Close()
+	rep.SetLogger(p.Log)
+	store, err := p.Blob(ctx, opts.store)
 	if err != nil {
 		return err
 	}
@@ -120,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, environ
 	rep.Add("prefix", opts.prefix)
 	rep.Add("cutoff", cutoff.UTC().Format(time.RFC3339))
 	rep.Add("dry_run", opts.dryRun)
-	res, err := cleanup(ctx, store, opts.prefix, cutoff, opts.dryRun, log)
+	res, err := cleanup(ctx, store, opts.prefix, cutoff, opts.dryRun, p.Log)
 	rep.Add("deleted", res.deleted)
 	rep.Add("kept", res.kept)
 	rep.Add("bytes_deleted", res.bytes)

@@ -11,11 +11,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"slices"
@@ -24,13 +22,11 @@ import (
 	"time"
 
 	"github.com/acme/platform/libs/batch"
-	"github.com/acme/platform/libs/cloud/blob"
-	"github.com/acme/platform/libs/config"
 	"github.com/acme/platform/libs/config/components"
 	"github.com/acme/platform/libs/db"
 	"github.com/acme/platform/libs/db/dbconf"
 	"github.com/acme/platform/libs/db/migrate"
-	"github.com/acme/platform/libs/telemetry"
+	"github.com/acme/platform/libs/setup"
 	"github.com/acme/platform/scripts/sales-rollup/export"
 	"github.com/acme/platform/scripts/sales-rollup/migrations"
 	"github.com/acme/platform/scripts/sales-rollup/rollup"
@@ -43,38 +39,26 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Environ(), os.Stdout, os.Stderr)
 	stop()
-	if errors.Is(err, flag.ErrHelp) {
-		os.Exit(batch.ExitOK)
-	}
 	os.Exit(batch.Code(err))
 }
 
 // options are the command line.
 type options struct {
-	date        string
-	lookback    int
-	formats     []string
-	migrate     bool
-	summaryFile string
+	date     string
+	lookback int
+	formats  []string
+	migrate  bool
 }
 
-func parseFlags(args []string, usage io.Writer) (options, error) {
+// parseFlags reads args into the job's flags of fs.
+func parseFlags(fs *flag.FlagSet, args []string) (options, error) {
 	var o options
-	fs := flag.NewFlagSet(program, flag.ContinueOnError)
-	fs.SetOutput(usage)
 	fs.StringVar(&o.date, "date", "", "the day to roll up, 2006-01-02 in sales-rollup.timezone (default yesterday)")
 	fs.IntVar(&o.lookback, "lookback", 0, "days recomputed, ending with --date (default sales-rollup.lookback_days)")
 	formats := fs.String("formats", "csv,parquet", "export formats, comma-separated: csv, parquet")
 	fs.BoolVar(&o.migrate, "migrate", true, "apply the job's migrations (the daily_sales table) first")
-	fs.StringVar(&o.summaryFile, "summary-file", "", "also write the run's summary as JSON here (the Airflow XCom)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return o, err
-		}
-		return o, batch.BadInputf("%v", err)
-	}
-	if fs.NArg() > 0 {
-		return o, batch.BadInputf("unexpected arguments %q (the day goes in --date)", fs.Args())
+	if err := batch.Parse(fs, args); err != nil {
+		return o, err
 	}
 	if o.lookback < 0 || o.lookback > 366 {
 		return o, batch.BadInputf("--lookback %d: must be between 1 and 366", o.lookback)
@@ -92,34 +76,22 @@ func parseFlags(args []string, usage io.Writer) (options, error) {
 	return o, nil
 }
 
-// run reads down: flags, config and logger, the day, database and
+// run reads down: flags, setup (config, logger), the day, database and
 // migrations, the blob store, the job; the summary line is written last
 // whatever happened.
 func run(ctx context.Context, args []string, getenv func(string) string, environ []string, stdout, stderr io.Writer) (err error) {
-	opts, err := parseFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return err
-	}
-	rep := batch.Start(program, slog.New(slog.NewJSONHandler(stdout, nil)).With("program", program), time.Now)
+	rep := batch.Start(program, stdout, time.Now)
 	defer func() { err = rep.Finish(err) }()
-	rep.SetSummaryFile(opts.summaryFile)
+	opts, err := parseFlags(rep.FlagSet(stderr), args)
 	if err != nil {
 		return err
 	}
-
-	dir := getenv("CONFIG_DIR")
-	if dir == "" {
-		dir = "config"
-	}
-	cfg, err := components.Load(ctx, config.Options{FS: os.DirFS(dir), Dir: dir, Env: getenv("ENV"), Environ: environ}, program, components.DefaultSalesRollup())
+	p, err := setup.Load(ctx, setup.Options{Program: program, Section: components.SalesRollupName, Getenv: getenv, Environ: environ, Stdout: stdout}, components.DefaultSalesRollup())
 	if err != nil {
 		return err
 	}
-	own := cfg.Own
-	log, err := telemetry.NewLogger(stdout, program, telemetry.LogConfig{Level: cfg.Shared.Log.Level, Format: cfg.Shared.Log.Format})
-	if err != nil {
-		return err
-	}
+	defer p.Close()
+	own, log := p.Own, p.Log
 	rep.SetLogger(log)
 
 	loc, err := time.LoadLocation(own.Timezone)
@@ -136,13 +108,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, environ
 	}
 	rep.Add("day", day.Format(batch.DayLayout))
 	rep.Add("lookback_days", lookback)
-	log.Info("starting", "env", cfg.Set.Env(), "day", day.Format(batch.DayLayout), "lookback_days", lookback, "timezone", loc.String())
+	p.Starting("day", day.Format(batch.DayLayout), "lookback_days", lookback, "timezone", loc.String())
 
-	wd, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	dbCfg, err := dbconf.FromShared("orders", cfg.Shared, wd)
+	dbCfg, err := dbconf.FromShared("orders", p.Shared, p.WorkDir)
 	if err != nil {
 		return err
 	}
@@ -162,11 +130,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, environ
 		}
 	}
 
-	awsCfg, err := config.NewAWSConfig(ctx, cfg.Shared.AWS)
-	if err != nil {
-		return err
-	}
-	exports, err := blob.Open(ctx, own.ExportStore, cfg.Shared.Blobs, blob.Options{AWS: awsCfg, BaseDir: wd})
+	exports, err := p.Blob(ctx, own.ExportStore)
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,12 +22,11 @@ import (
 
 	"github.com/acme/platform/libs/business/orders"
 	"github.com/acme/platform/libs/business/reporting"
-	"github.com/acme/platform/libs/config"
 	"github.com/acme/platform/libs/config/components"
 	"github.com/acme/platform/libs/db"
 	"github.com/acme/platform/libs/db/dbconf"
 	"github.com/acme/platform/libs/server"
-	"github.com/acme/platform/libs/telemetry"
+	"github.com/acme/platform/libs/setup"
 	"github.com/acme/platform/services/orders-api/api"
 	"github.com/acme/platform/services/orders-api/auth"
 	"github.com/acme/platform/services/orders-api/ordersdb"
@@ -38,59 +35,27 @@ import (
 
 const program = "orders-api"
 
-// version is set at link time (-ldflags "-X main.version=...").
-var version = "dev"
+func main() { os.Exit(setup.Main(program, run)) }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Getenv, os.Environ(), os.Stdout); err != nil {
-		boot := slog.New(slog.NewJSONHandler(os.Stderr, nil)).With("program", program)
-		boot.Error("orders-api stopped", "err", err)
-		os.Exit(1)
-	}
-}
-
-// run reads down: config, logger and telemetry, database (in the
-// background), stores, services, handlers, server; it returns when ctx is
-// done and the server has drained.
+// run reads down: setup (config, logger, metrics, tracing), database (in
+// the background), stores, services, handlers, server; it returns when ctx
+// is done and the server has drained.
 func run(ctx context.Context, getenv func(string) string, environ []string, stdout io.Writer) error {
-	dir := getenv("CONFIG_DIR")
-	if dir == "" {
-		dir = "config"
-	}
-	cfg, err := components.Load(ctx, config.Options{FS: os.DirFS(dir), Dir: dir, Env: getenv("ENV"), Environ: environ}, program, components.DefaultOrdersAPI())
+	p, err := setup.Load(ctx, setup.Options{Program: program, Section: components.OrdersAPIName, BufferLogs: true, Getenv: getenv, Environ: environ, Stdout: stdout}, components.DefaultOrdersAPI())
 	if err != nil {
 		return err
 	}
-	own := cfg.Own
-	// Log lines are batched (flushed every 100ms and at exit): one write
-	// per access-log line would cost a busy server much of its throughput.
-	logOut := telemetry.NewBufferedWriter(stdout, 256<<10, 100*time.Millisecond)
-	defer logOut.Close()
-	log, err := telemetry.NewLogger(logOut, program, telemetry.LogConfig{Level: cfg.Shared.Log.Level, Format: cfg.Shared.Log.Format})
-	if err != nil {
-		return err
-	}
-	stopTracing, err := telemetry.SetupTracing(ctx, program, version, telemetry.OTLP(cfg.Shared.Telemetry.OTLPEndpoint, cfg.Shared.Telemetry.SampleRatio), stdout)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = stopTracing(context.WithoutCancel(ctx)) }()
-	reg := telemetry.NewRegistry(program, version)
-	log.Info("starting", "env", cfg.Set.Env(), "version", version, "listen", own.HTTP.Listen, "pricing", own.PricingURL)
+	defer p.Close()
+	own, log := p.Own, p.Log
+	p.Starting("listen", own.HTTP.Listen, "pricing", own.PricingURL)
 
-	wd, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	dbCfg, err := dbconf.FromShared("orders", cfg.Shared, wd)
+	dbCfg, err := dbconf.FromShared("orders", p.Shared, p.WorkDir)
 	if err != nil {
 		return err
 	}
 	gate := &ordersdb.Gate{}
 	dbDone := make(chan *db.DB, 1)
-	go func() { dbDone <- openDB(ctx, dbCfg, gate, log, reg) }()
+	go func() { dbDone <- openDB(ctx, dbCfg, gate, log, p.Metrics) }()
 	defer func() {
 		if d := <-dbDone; d != nil {
 			_ = d.Close()
@@ -116,7 +81,7 @@ func run(ctx context.Context, getenv func(string) string, environ []string, stdo
 	srv := server.New(server.Config{
 		Addr: own.HTTP.Listen, AdminAddr: own.HTTP.AdminListen,
 		ReadTimeout: own.HTTP.ReadTimeout, WriteTimeout: own.HTTP.WriteTimeout, ShutdownTimeout: own.HTTP.ShutdownTimeout,
-	}, log, reg, handler,
+	}, log, p.Metrics, handler,
 		server.Check{Name: "database", Fn: gate.Ping},
 		server.Check{Name: "pricing", Fn: healthy(own.PricingURL)},
 	)

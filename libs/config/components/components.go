@@ -303,8 +303,9 @@ type Program[T any] struct {
 }
 
 // Load reads, resolves and validates the shared section and the section name
-// into a Program, starting from own's defaults. opts.Sections defaults to
-// Names().
+// into a Program, starting from own's defaults. An empty name reads only the
+// shared section (a program without a section of its own). opts.Sections
+// defaults to Names().
 func Load[T any](ctx context.Context, opts config.Options, name string, own T) (*Program[T], error) {
 	if opts.Sections == nil {
 		opts.Sections = Names()
@@ -316,6 +317,9 @@ func Load[T any](ctx context.Context, opts config.Options, name string, own T) (
 	p := &Program[T]{Shared: DefaultShared(), Own: own, Set: set}
 	if p.SharedSection, err = set.Decode(ctx, SharedName, &p.Shared); err != nil {
 		return nil, fmt.Errorf("load config %s: %w", set.Env(), err)
+	}
+	if name == "" {
+		return p, nil
 	}
 	if p.OwnSection, err = set.Decode(ctx, name, &p.Own); err != nil {
 		return nil, fmt.Errorf("load config %s: %w", set.Env(), err)

@@ -11,23 +11,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
-	"os/signal"
-	"syscall"
 
-	"github.com/acme/platform/libs/config"
 	"github.com/acme/platform/libs/config/components"
 	"github.com/acme/platform/libs/server"
-	"github.com/acme/platform/libs/telemetry"
+	"github.com/acme/platform/libs/setup"
 )
 
 const program = "console"
-
-// version is set at link time (-ldflags "-X main.version=...").
-var version = "dev"
 
 func main() {
 	// --static-dir serves a Vite build from disk instead of the embedded one:
@@ -35,30 +28,20 @@ func main() {
 	// the source tree it watches.
 	staticDir := flag.String("static-dir", "", "serve the app from this folder (a Vite build) instead of the embedded files")
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Getenv, os.Environ(), os.Stdout, *staticDir); err != nil {
-		slog.New(slog.NewJSONHandler(os.Stderr, nil)).With("program", program).Error("console stopped", "err", err)
-		os.Exit(1)
-	}
+	os.Exit(setup.Main(program, func(ctx context.Context, getenv func(string) string, environ []string, stdout io.Writer) error {
+		return run(ctx, getenv, environ, stdout, *staticDir)
+	}))
 }
 
-// run reads down: config, logger, the embedded app, the proxy, the server.
+// run reads down: setup (config, logger, metrics, tracing), the app, the
+// proxy, the server.
 func run(ctx context.Context, getenv func(string) string, environ []string, stdout io.Writer, staticDir string) error {
-	dir := getenv("CONFIG_DIR")
-	if dir == "" {
-		dir = "config"
-	}
-	cfg, err := components.Load(ctx, config.Options{FS: os.DirFS(dir), Dir: dir, Env: getenv("ENV"), Environ: environ}, program, components.DefaultConsole())
+	p, err := setup.Load(ctx, setup.Options{Program: program, Section: components.ConsoleName, Getenv: getenv, Environ: environ, Stdout: stdout}, components.DefaultConsole())
 	if err != nil {
 		return err
 	}
-	own := cfg.Own
-	log, err := telemetry.NewLogger(stdout, program, telemetry.LogConfig{Level: cfg.Shared.Log.Level, Format: cfg.Shared.Log.Format})
-	if err != nil {
-		return err
-	}
-	reg := telemetry.NewRegistry(program, version)
+	defer p.Close()
+	own, log := p.Own, p.Log
 
 	app, err := embeddedSite()
 	if staticDir != "" {
@@ -78,10 +61,10 @@ func run(ctx context.Context, getenv func(string) string, environ []string, stdo
 		}
 		api = apiProxy(target, log)
 	}
-	log.Info("starting", "env", cfg.Set.Env(), "version", version, "listen", own.HTTP.Listen, "api_proxy", own.APIProxy, "orders_api_url", own.OrdersAPIURL)
+	p.Starting("listen", own.HTTP.Listen, "api_proxy", own.APIProxy, "orders_api_url", own.OrdersAPIURL)
 	srv := server.New(server.Config{
 		Addr: own.HTTP.Listen, AdminAddr: own.HTTP.AdminListen,
 		ReadTimeout: own.HTTP.ReadTimeout, WriteTimeout: own.HTTP.WriteTimeout, ShutdownTimeout: own.HTTP.ShutdownTimeout,
-	}, log, reg, newHandler(app, api))
+	}, log, p.Metrics, newHandler(app, api))
 	return srv.Run(ctx)
 }
