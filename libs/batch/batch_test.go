@@ -115,3 +115,39 @@ func TestRunFinish(t *testing.T) {
 		t.Errorf("summary file = %s (%v)", raw, err)
 	}
 }
+
+// TestFlagSet: every job's command line has --summary-file; -h is success
+// with no summary, a mistake or a stray argument is bad input.
+func TestFlagSet(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		args    []string
+		code    int
+		summary bool
+	}{
+		{"ok", []string{"--days", "3"}, batch.ExitOK, true},
+		{"help", []string{"-h"}, batch.ExitOK, false},
+		{"unknown flag", []string{"--dayz", "3"}, batch.ExitBadInput, true},
+		{"bad value", []string{"--days", "x"}, batch.ExitBadInput, true},
+		{"stray argument", []string{"2026-03-01"}, batch.ExitBadInput, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var out, usage bytes.Buffer
+			file := filepath.Join(t.TempDir(), "summary.json")
+			r := batch.Start("job", &out, time.Now)
+			fs := r.FlagSet(&usage)
+			fs.Int("days", 1, "days")
+			err := r.Finish(batch.Parse(fs, append([]string{"--summary-file", file}, tt.args...)))
+			if got := batch.Code(err); got != tt.code {
+				t.Errorf("Code(%v) = %d, want %d", err, got, tt.code)
+			}
+			_, statErr := os.Stat(file)
+			if summary := strings.Contains(out.String(), `"msg":"summary"`); summary != tt.summary || (statErr == nil) != tt.summary {
+				t.Errorf("summary line %v, file %v; want %v:\n%s", summary, statErr, tt.summary, out.String())
+			}
+		})
+	}
+}

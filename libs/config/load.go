@@ -140,7 +140,7 @@ func Load(opts Options) (*Set, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read configuration: %w", err)
+			return nil, fmt.Errorf("read configuration %s: %w", display, err)
 		}
 		s.files = append(s.files, display)
 		n, ps := parseLayer(display, l.layer, data)
