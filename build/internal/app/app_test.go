@@ -20,9 +20,8 @@ func run(t *testing.T, dir string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	deps := cli.Deps{
-		IO:     cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
-		Dir:    dir,
-		Getenv: func(string) string { return "" },
+		IO:  cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		Dir: dir,
 	}
 	code := app.Main(context.Background(), args, deps)
 	return code, out.String(), errOut.String()

@@ -9,28 +9,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/acme/platform/build/internal/cli"
-	"github.com/acme/platform/build/internal/workspace"
 	"github.com/acme/platform/libs/config"
 	"github.com/acme/platform/libs/config/components"
 )
 
-// Deps are what the config commands need beyond cli.Deps.
-type Deps struct {
-	cli.Deps
-	// Environ lists the process environment as KEY=VALUE: the variable
-	// layer of the configuration (os.Environ in the real process).
-	Environ func() []string
-}
-
 // NewCommand returns `mono config` with its subcommands.
-func NewCommand(d Deps) *cobra.Command {
+func NewCommand(d cli.Deps) *cobra.Command {
 	var verbose bool
 	cmd := &cobra.Command{
 		Use:   "config",
@@ -50,7 +39,7 @@ struct defaults < base.yaml < <env>.yaml < local.override.yaml (local only)
 
 // runner holds what every subcommand shares.
 type runner struct {
-	d       Deps
+	d       cli.Deps
 	verbose *bool
 }
 
@@ -60,54 +49,6 @@ func (r *runner) logger() *slog.Logger {
 		level = slog.LevelDebug
 	}
 	return slog.New(slog.NewTextHandler(r.d.IO.ErrOut, &slog.HandlerOptions{Level: level}))
-}
-
-// env returns the environment a command works on: the flag, $ENV, local.
-func (r *runner) env(ws *workspace.Workspace, flag string) (string, error) {
-	if flag == "" && r.d.Getenv != nil {
-		flag = r.d.Getenv("ENV")
-	}
-	env, err := config.ResolveEnv(flag, ws.Settings.Environments)
-	if err != nil {
-		return "", cli.Exit(cli.ExitUsage, err)
-	}
-	return env, nil
-}
-
-// load reads the configuration of env.
-func (r *runner) load(ws *workspace.Workspace, env string) (*config.Set, error) {
-	var environ []string
-	if r.d.Environ != nil {
-		environ = r.d.Environ()
-	}
-	set, err := config.Load(config.Options{
-		FS:           os.DirFS(ws.Path(ws.Settings.ConfigDir)),
-		Dir:          ws.Settings.ConfigDir,
-		Env:          env,
-		Environments: ws.Settings.Environments,
-		Environ:      environ,
-		Sections:     components.Names(),
-		Timeout:      10 * time.Second,
-		Logger:       r.logger(),
-	})
-	if err != nil {
-		return nil, exitFor(fmt.Errorf("load config %s: %w", env, err))
-	}
-	return set, nil
-}
-
-// exitFor attaches mono's exit code: 2 for an unknown environment, 3 for a
-// broken file, 1 for invalid values and references that do not resolve.
-func exitFor(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, config.ErrUnknownEnv):
-		return cli.Exit(cli.ExitUsage, err)
-	case config.IsFileError(err):
-		return cli.Exit(cli.ExitConfig, err)
-	}
-	return cli.Exit(cli.ExitFailed, err)
 }
 
 // sections returns the sections a command works on: all, or what the named

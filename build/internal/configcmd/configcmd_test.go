@@ -99,20 +99,12 @@ type result struct {
 }
 
 // run runs `mono config args...` in-process in dir with the environment
-// vars (ENV through Getenv, everything through Environ), and prints the
+// vars as its environment, and prints the
 // error once the way app.Main does.
 func run(t *testing.T, dir string, vars map[string]string, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	getenv := func(k string) string { return vars[k] }
-	var environ []string
-	for k, v := range vars {
-		environ = append(environ, k+"="+v)
-	}
-	d := configcmd.Deps{
-		Deps:    cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, Dir: dir, Getenv: getenv},
-		Environ: func() []string { return environ },
-	}
+	d := cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, Dir: dir, Environ: cli.Vars(vars)}
 	root := &cobra.Command{Use: "mono", SilenceUsage: true, SilenceErrors: true}
 	root.SetOut(&out)
 	root.SetErr(&errOut)
@@ -260,7 +252,7 @@ func TestEnvFromProcessThroughMain(t *testing.T) {
 	dir := workspace(t, nil)
 	var out, errOut bytes.Buffer
 	deps := cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, Dir: dir,
-		Getenv: func(k string) string { return map[string]string{"ENV": "bogus"}[k] }}
+		Environ: []string{"ENV=bogus"}}
 	code := app.Main(context.Background(), []string{"config", "show"}, deps)
 	if code != cli.ExitUsage || !strings.Contains(errOut.String(), "valid environments are local, dev, staging, prod") {
 		t.Errorf("exit %d, stderr %q", code, errOut.String())

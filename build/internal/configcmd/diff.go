@@ -53,12 +53,12 @@ func (r *runner) diff(cmd *cobra.Command, envFlags []string, component string, a
 	var order []string
 	seen := map[string]bool{}
 	for i, flag := range envFlags {
-		env, err := r.env(ws, flag)
+		env, err := r.d.Env(ws, flag)
 		if err != nil {
 			return err
 		}
 		envFlags[i] = env
-		set, err := r.load(ws, env)
+		set, err := r.d.Config(ws, env, r.logger())
 		if err != nil {
 			return err
 		}
@@ -67,7 +67,7 @@ func (r *runner) diff(cmd *cobra.Command, envFlags []string, component string, a
 			return err
 		}
 		if len(probs) > 0 {
-			return exitFor(fmt.Errorf("config %s: %w", env, probs))
+			return fmt.Errorf("config %s: %w", env, probs)
 		}
 		sides[i] = map[string]config.Entry{}
 		for _, g := range got {

@@ -43,7 +43,7 @@ func (r *runner) show(cmd *cobra.Command, o showOptions) error {
 	if err != nil {
 		return err
 	}
-	env, err := r.env(ws, o.env)
+	env, err := r.d.Env(ws, o.env)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (r *runner) show(cmd *cobra.Command, o showOptions) error {
 	if err != nil {
 		return err
 	}
-	set, err := r.load(ws, env)
+	set, err := r.d.Config(ws, env, r.logger())
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (r *runner) show(cmd *cobra.Command, o showOptions) error {
 		return err
 	}
 	if config.IsFileError(probs) {
-		return exitFor(fmt.Errorf("config %s: %w", env, probs))
+		return fmt.Errorf("config %s: %w", env, probs)
 	}
 	var entries []config.Entry
 	for _, g := range got {
@@ -99,7 +99,7 @@ func (r *runner) show(cmd *cobra.Command, o showOptions) error {
 		writeRows(out, rows)
 	}
 	if len(probs) > 0 {
-		return exitFor(fmt.Errorf("config %s: %w", env, probs))
+		return fmt.Errorf("config %s: %w", env, probs)
 	}
 	return nil
 }

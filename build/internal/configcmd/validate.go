@@ -44,11 +44,11 @@ func (r *runner) validate(ctx context.Context, _ *cobra.Command, envFlag string)
 	if err != nil {
 		return err
 	}
-	env, err := r.env(ws, envFlag)
+	env, err := r.d.Env(ws, envFlag)
 	if err != nil {
 		return err
 	}
-	set, err := r.load(ws, env)
+	set, err := r.d.Config(ws, env, r.logger())
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (r *runner) validate(ctx context.Context, _ *cobra.Command, envFlag string)
 		if len(probs) == 1 {
 			noun = "problem"
 		}
-		return exitFor(fmt.Errorf("config %s is invalid (%d %s):\n%w", env, len(probs), noun, probs))
+		return fmt.Errorf("config %s is invalid (%d %s):\n%w", env, len(probs), noun, probs)
 	}
 	keys, refs := 0, 0
 	for _, g := range got {

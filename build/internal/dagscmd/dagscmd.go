@@ -20,17 +20,14 @@ import (
 	"github.com/acme/platform/build/internal/cli"
 	"github.com/acme/platform/build/internal/graph"
 	"github.com/acme/platform/build/internal/workspace"
-	"github.com/acme/platform/libs/config"
-	"github.com/acme/platform/libs/config/components"
 	"github.com/acme/platform/libs/testenv/pyenv"
 )
 
 // Deps are what the dags commands need beyond cli.Deps.
 type Deps struct {
+	// Deps.Environ is passed on to Airflow and the jobs, and is the
+	// variable layer of the configuration.
 	cli.Deps
-	// Environ lists the process environment as KEY=VALUE: passed on to
-	// Airflow and the jobs, and the variable layer of the configuration.
-	Environ func() []string
 	// Venv returns the Airflow venv, made from the requirements; nil means
 	// pyenv.Ensure under .mono/venvs/airflow.
 	Venv func(ctx context.Context, root string, requirements []byte, log func(string)) (*pyenv.Env, error)
@@ -159,43 +156,11 @@ func (p *project) bundleStore() string {
 	return DefaultBundleStore
 }
 
-func (d Deps) environ() []string {
-	if d.Environ == nil {
-		return nil
-	}
-	return d.Environ()
-}
-
 func (d Deps) now() time.Time {
 	if d.Now == nil {
 		return time.Now()
 	}
 	return d.Now()
-}
-
-// loadShared reads the shared section of env's configuration.
-func (d Deps) loadShared(ctx context.Context, p *project, env string) (components.Shared, error) {
-	set, err := config.Load(config.Options{
-		FS:           os.DirFS(p.ws.Path(p.ws.Settings.ConfigDir)),
-		Dir:          p.ws.Settings.ConfigDir,
-		Env:          env,
-		Environments: p.ws.Settings.Environments,
-		Environ:      d.environ(),
-		Sections:     components.Names(),
-		Timeout:      10 * time.Second,
-	})
-	shared := components.DefaultShared()
-	if err == nil {
-		_, err = set.Decode(ctx, components.SharedName, &shared)
-	}
-	if err != nil {
-		code := cli.ExitFailed
-		if config.IsFileError(err) {
-			code = cli.ExitConfig
-		}
-		return shared, cli.Exit(code, fmt.Errorf("load config %s: %w", env, err))
-	}
-	return shared, nil
 }
 
 // setEnv returns environ with key set to value (replacing an earlier one).
@@ -207,14 +172,4 @@ func setEnv(environ []string, kv ...string) []string {
 		out = append(out, key+"="+val)
 	}
 	return out
-}
-
-// lookup reads key from environ.
-func lookup(environ []string, key string) string {
-	for _, kv := range slices.Backward(environ) {
-		if v, ok := strings.CutPrefix(kv, key+"="); ok {
-			return v
-		}
-	}
-	return ""
 }

@@ -39,8 +39,7 @@ func repoDeps(t *testing.T, extra ...string) (Deps, *bytes.Buffer, string) {
 	environ := append(os.Environ(), "AWS_EC2_METADATA_DISABLED=true")
 	environ = append(environ, extra...)
 	return Deps{
-		Deps:    cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out}, Dir: root, Getenv: func(string) string { return "" }},
-		Environ: func() []string { return environ },
+		Deps: cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out}, Dir: root, Environ: environ},
 	}, &out, root
 }
 
@@ -228,7 +227,7 @@ func TestIntegrationHelperUnitTests(t *testing.T) {
 	}
 	cmd := exec.CommandContext(c, env.Python(), "-m", "unittest", "discover", "-s", filepath.Join(p.dir, "tests"), "-v")
 	cmd.Dir = root
-	cmd.Env = setEnv(d.environ(), "PYTHONPATH", p.dir, "AIRFLOW_HOME", t.TempDir(), "AIRFLOW__CORE__LOAD_EXAMPLES", "False", "ENV", "")
+	cmd.Env = setEnv(d.Environ, "PYTHONPATH", p.dir, "AIRFLOW_HOME", t.TempDir(), "AIRFLOW__CORE__LOAD_EXAMPLES", "False", "ENV", "")
 	b, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(b), "\nOK") {
 		t.Fatalf("python -m unittest: %v\n%s", err, b)
@@ -251,10 +250,8 @@ func TestIntegrationDeployS3(t *testing.T) {
 	root, _ := newWorkspace(t)
 	now := time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)
 	d, out := deps(root, "", now)
-	d.Environ = func() []string {
-		return []string{"SHARED__BLOBS__DAG_BUNDLES__TYPE=s3", "SHARED__BLOBS__DAG_BUNDLES__BUCKET=acme-test-dag-bundles",
-			"SHARED__AWS__ENDPOINT=" + srv.Endpoint, "SHARED__AWS__REGION=" + moto.Region}
-	}
+	d.Environ = []string{"SHARED__BLOBS__DAG_BUNDLES__TYPE=s3", "SHARED__BLOBS__DAG_BUNDLES__BUCKET=acme-test-dag-bundles",
+		"SHARED__AWS__ENDPOINT=" + srv.Endpoint, "SHARED__AWS__REGION=" + moto.Region}
 	b, err := ReadBundle(filepath.Join(root, "dags"))
 	if err != nil {
 		t.Fatal(err)

@@ -43,9 +43,8 @@ func newWorkspace(t *testing.T) (root, store string) {
 func deps(root, store string, now time.Time) (Deps, *bytes.Buffer) {
 	var out bytes.Buffer
 	return Deps{
-		Deps:    cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out}, Dir: root, Getenv: func(string) string { return "" }},
-		Environ: func() []string { return []string{"SHARED__BLOBS__DAG_BUNDLES__DIR=" + store} },
-		Now:     func() time.Time { return now },
+		Deps: cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out}, Dir: root, Environ: []string{"SHARED__BLOBS__DAG_BUNDLES__DIR=" + store}},
+		Now:  func() time.Time { return now },
 	}, &out
 }
 

@@ -97,7 +97,7 @@ func Deploy(ctx context.Context, d Deps, opts DeployOptions) (*DeployResult, err
 		return nil, err
 	}
 	env := opts.Env
-	if env == "" && d.Getenv != nil {
+	if env == "" {
 		env = d.Getenv("ENV")
 	}
 	if env == "" {
@@ -129,7 +129,7 @@ func Deploy(ctx context.Context, d Deps, opts DeployOptions) (*DeployResult, err
 	}
 
 	storeName := p.bundleStore()
-	shared, err := d.loadShared(ctx, p, env)
+	shared, err := d.Shared(ctx, p.ws, env)
 	if err != nil {
 		return nil, err
 	}

@@ -124,7 +124,7 @@ func Test(ctx context.Context, d Deps, opts TestOptions) (*TestResult, error) {
 		return nil, err
 	}
 
-	environ := setEnv(d.environ(), "ENV", config.Local)
+	environ := setEnv(d.Environ, "ENV", config.Local)
 	step("local database and blobs (config/local.yaml)")
 	if err := d.prepareLocal(ctx, p, environ, dayS, !opts.NoSeed, out); err != nil {
 		return nil, err
@@ -233,8 +233,7 @@ func (d Deps) prepareLocal(ctx context.Context, p *project, environ []string, da
 	}
 	w := &prefixWriter{w: out, prefix: "    migrate | "}
 	if len(withMigrations) > 0 {
-		dd := Deps{Deps: d.Deps, Environ: func() []string { return environ }}
-		shared, err := dd.loadShared(ctx, p, config.Local)
+		shared, err := d.WithEnviron(environ).Shared(ctx, p.ws, config.Local)
 		if err != nil {
 			return err
 		}
@@ -280,8 +279,7 @@ func migrateUp(ctx context.Context, p *project, c *graph.Component, shared compo
 
 // openLocal opens the local orders database as the jobs see it.
 func (d Deps) openLocal(ctx context.Context, p *project, environ []string) (*db.DB, error) {
-	dd := Deps{Deps: d.Deps, Environ: func() []string { return environ }}
-	shared, err := dd.loadShared(ctx, p, config.Local)
+	shared, err := d.WithEnviron(environ).Shared(ctx, p.ws, config.Local)
 	if err != nil {
 		return nil, err
 	}

@@ -174,7 +174,7 @@ func Validate(ctx context.Context, d Deps, opts ValidateOptions) (*Result, error
 	times := map[string]*FileTime{}
 	dags := map[string]bool{}
 	for _, v := range Variants() {
-		rep, err := runValidate(ctx, env, dir, v, d.environ())
+		rep, err := runValidate(ctx, env, dir, v, d.Environ)
 		if err != nil {
 			return nil, err
 		}

@@ -6,34 +6,22 @@ package dbcmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/acme/platform/build/internal/cli"
 	"github.com/acme/platform/build/internal/dbmigrate"
 	"github.com/acme/platform/build/internal/workspace"
-	"github.com/acme/platform/libs/config"
-	"github.com/acme/platform/libs/config/components"
 	"github.com/acme/platform/libs/db"
 	"github.com/acme/platform/libs/db/dbconf"
 	"github.com/acme/platform/libs/db/migrate"
 )
 
-// Deps are what the db commands need beyond cli.Deps.
-type Deps struct {
-	cli.Deps
-	// Environ lists the process environment as KEY=VALUE: the variable
-	// layer of the configuration.
-	Environ func() []string
-}
-
 // NewCommand returns `mono db` with its subcommands.
-func NewCommand(d Deps) *cobra.Command {
+func NewCommand(d cli.Deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "db",
 		Short: "Database tasks: migrations",
@@ -53,7 +41,7 @@ type Request struct {
 	Name      string // create: the new migration's name
 }
 
-func migrateCommand(d Deps) *cobra.Command {
+func migrateCommand(d cli.Deps) *cobra.Command {
 	req := Request{To: -1}
 	cmd := &cobra.Command{
 		Use:   "migrate",
@@ -101,7 +89,7 @@ lock for SQLite), so concurrent runs are safe. down in prod needs --force.`,
 // Run performs one migrate request and prints its outcome: create writes
 // files; up, down and status resolve the component's migrations and the
 // environment's database and hand over to dbmigrate.
-func Run(ctx context.Context, d Deps, req Request) error {
+func Run(ctx context.Context, d cli.Deps, req Request) error {
 	ws, g, err := d.Graph()
 	if err != nil {
 		return err
@@ -135,7 +123,7 @@ func Run(ctx context.Context, d Deps, req Request) error {
 	if err != nil {
 		return err
 	}
-	env, err := resolveEnv(d, ws, req.Env)
+	env, err := d.Env(ws, req.Env)
 	if err != nil {
 		return err
 	}
@@ -152,55 +140,14 @@ func Run(ctx context.Context, d Deps, req Request) error {
 	})
 }
 
-func resolveEnv(d Deps, ws *workspace.Workspace, flag string) (string, error) {
-	if flag == "" && d.Getenv != nil {
-		flag = d.Getenv("ENV")
-	}
-	env, err := config.ResolveEnv(flag, ws.Settings.Environments)
+// databaseConfig loads the environment's configuration with mono's one
+// loader and maps its shared.database section.
+func databaseConfig(ctx context.Context, d cli.Deps, ws *workspace.Workspace, env, component string) (db.Config, error) {
+	shared, err := d.Shared(ctx, ws, env)
 	if err != nil {
-		return "", cli.Exit(cli.ExitUsage, err)
+		return db.Config{}, err
 	}
-	return env, nil
-}
-
-// databaseConfig loads the environment's configuration and maps its
-// shared.database section.
-func databaseConfig(ctx context.Context, d Deps, ws *workspace.Workspace, env, component string) (db.Config, error) {
-	var environ []string
-	if d.Environ != nil {
-		environ = d.Environ()
-	}
-	set, err := config.Load(config.Options{
-		FS:           os.DirFS(ws.Path(ws.Settings.ConfigDir)),
-		Dir:          ws.Settings.ConfigDir,
-		Env:          env,
-		Environments: ws.Settings.Environments,
-		Environ:      environ,
-		Sections:     components.Names(),
-		Timeout:      10 * time.Second,
-	})
-	if err != nil {
-		return db.Config{}, configExit(fmt.Errorf("load config %s: %w", env, err))
-	}
-	shared := components.DefaultShared()
-	if _, err := set.Decode(ctx, components.SharedName, &shared); err != nil {
-		return db.Config{}, configExit(fmt.Errorf("load config %s: %w", env, err))
-	}
-	cfg, err := dbconf.FromShared(component, shared, ws.Root)
-	if err != nil {
-		return db.Config{}, cli.Exit(cli.ExitConfig, err)
-	}
-	return cfg, nil
-}
-
-func configExit(err error) error {
-	switch {
-	case errors.Is(err, config.ErrUnknownEnv):
-		return cli.Exit(cli.ExitUsage, err)
-	case config.IsFileError(err):
-		return cli.Exit(cli.ExitConfig, err)
-	}
-	return cli.Exit(cli.ExitFailed, err)
+	return dbconf.FromShared(component, shared, ws.Root)
 }
 
 func relAll(ws *workspace.Workspace, files []string) []string {

@@ -15,7 +15,7 @@ import (
 
 // deps runs against this repository's real orders-api migrations, with the
 // local database moved into a temporary folder through the variable layer.
-func deps(t *testing.T) (dbcmd.Deps, *bytes.Buffer, string) {
+func deps(t *testing.T) (cli.Deps, *bytes.Buffer, string) {
 	t.Helper()
 	root, err := testenv.RepoRoot()
 	if err != nil {
@@ -23,13 +23,10 @@ func deps(t *testing.T) (dbcmd.Deps, *bytes.Buffer, string) {
 	}
 	file := filepath.Join(t.TempDir(), "orders.db")
 	var out, errOut bytes.Buffer
-	d := dbcmd.Deps{
-		Deps: cli.Deps{
-			IO:     cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
-			Dir:    root,
-			Getenv: func(string) string { return "" },
-		},
-		Environ: func() []string { return []string{"SHARED__DATABASE__DSN=file:" + file} },
+	d := cli.Deps{
+		IO:      cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		Dir:     root,
+		Environ: []string{"SHARED__DATABASE__DSN=file:" + file},
 	}
 	return d, &out, file
 }

@@ -75,7 +75,7 @@ config/local.override.yaml, or variables such as ORDERS_API__HTTP__LISTEN).`,
   mono dev --plan`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return Run(cmd.Context(), deps, os.Environ(), opts)
+			return Run(cmd.Context(), deps, opts)
 		},
 	}
 	cmd.Flags().StringSliceVar(&opts.Only, "only", nil, "start only these programs (comma-separated or repeated)")
@@ -104,8 +104,9 @@ type Env struct {
 	graph *graph.Graph
 }
 
-// Run starts the programs and supervises them until ctx is done.
-func Run(ctx context.Context, deps cli.Deps, environ []string, opts Options) error {
+// Run starts the programs and supervises them until ctx is done. The
+// programs get deps.Environ with mono dev's overrides (devEnviron).
+func Run(ctx context.Context, deps cli.Deps, opts Options) error {
 	ws, g, err := deps.Graph()
 	if err != nil {
 		return err
@@ -137,21 +138,24 @@ func Run(ctx context.Context, deps cli.Deps, environ []string, opts Options) err
 	if err := prepare(e, configDir, ws.Settings.ConfigDir); err != nil {
 		return err
 	}
-	e.Environ = devEnviron(environ, e, configDir)
-	set, err := config.Load(config.Options{
-		FS: os.DirFS(configDir), Dir: ws.Settings.ConfigDir, Env: config.Local,
-		Environments: ws.Settings.Environments, Environ: e.Environ, Sections: components.Names(),
-	})
+	e.Environ = devEnviron(deps.Environ, e, configDir)
+	set, err := deps.WithEnviron(e.Environ).Config(ws, config.Local, nil)
 	if err != nil {
-		return cli.Exit(cli.ExitConfig, fmt.Errorf("load local config: %w", err))
+		return err
 	}
 	e.Config = &Config{set: set}
+	// Every program reads the shared section: a broken one stops mono dev
+	// before anything is built, with the same exit code as mono config.
+	shared := components.DefaultShared()
+	if err := e.Config.Decode(ctx, components.SharedName, &shared); err != nil {
+		return err
+	}
 
 	sup := &supervisor{env: e, byName: map[string]*proc{}, healthTimeout: opts.HealthTimeout}
 	for _, p := range progs {
 		listen, err := p.Listen(ctx, e.Config)
 		if err != nil {
-			return cli.Exit(cli.ExitConfig, err)
+			return err
 		}
 		addr, err := dialAddr(listen)
 		if err != nil {

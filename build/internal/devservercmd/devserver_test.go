@@ -100,7 +100,7 @@ func run(t *testing.T, env map[string]string, args ...string) (int, string) {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
-	deps := cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, Dir: root, Getenv: func(k string) string { return env[k] }}
+	deps := cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, Dir: root, Environ: cli.Vars(env)}
 	cmd := NewCommand(deps)
 	cmd.SetArgs(args)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true

@@ -70,7 +70,7 @@ func plant(t *testing.T, root, rel, old, new string) {
 func runCheck(t *testing.T, dir string, args ...string) (int, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	deps := cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, Dir: dir, Getenv: os.Getenv}
+	deps := cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, Dir: dir, Environ: os.Environ()}
 	cmd := NewCommand(deps)
 	cmd.SetArgs(append([]string{"check"}, args...))
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true

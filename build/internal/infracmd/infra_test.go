@@ -91,9 +91,9 @@ func (r *fakeRepo) deps(in string) (cli.Deps, *bytes.Buffer, *bytes.Buffer) {
 	var out, errOut bytes.Buffer
 	env := map[string]string{"PATH": r.bin + string(os.PathListSeparator) + "/usr/bin:/bin"}
 	return cli.Deps{
-		IO:     cli.IOStreams{In: strings.NewReader(in), Out: &out, ErrOut: &errOut},
-		Dir:    filepath.Join(r.root, "infrastructure"),
-		Getenv: func(k string) string { return env[k] },
+		IO:      cli.IOStreams{In: strings.NewReader(in), Out: &out, ErrOut: &errOut},
+		Dir:     filepath.Join(r.root, "infrastructure"),
+		Environ: cli.Vars(env),
 	}, &out, &errOut
 }
 

@@ -19,7 +19,10 @@ import (
 
 // Runner runs terraform for the infra commands.
 type Runner struct {
-	IO     cli.IOStreams
+	IO cli.IOStreams
+	// Environ is the environment terraform runs with (cli.Deps.Environ).
+	Environ []string
+	// Getenv reads Environ.
 	Getenv func(string) string
 	// Root is the repository root.
 	Root string
@@ -35,6 +38,7 @@ type Runner struct {
 func NewRunner(deps cli.Deps, root string) *Runner {
 	return &Runner{
 		IO:         deps.IO,
+		Environ:    deps.Environ,
 		Getenv:     deps.Getenv,
 		Root:       root,
 		Dir:        deps.Dir,
@@ -87,7 +91,7 @@ func (r *Runner) terraform(ctx context.Context, st *Stack, stdout io.Writer, arg
 	cmd := exec.CommandContext(ctx, bin, full...)
 	cmd.Stdin = nil
 	cmd.Stdout, cmd.Stderr = stdout, r.IO.ErrOut
-	cmd.Env = append(withPath(os.Environ(), r.Getenv("PATH")), "TF_IN_AUTOMATION=1", "TF_INPUT=0")
+	cmd.Env = append(withPath(r.Environ, r.Getenv("PATH")), "TF_IN_AUTOMATION=1", "TF_INPUT=0")
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("terraform %s in %s: %w", args[0], st.Rel, err)
 	}

@@ -48,7 +48,7 @@ func (r *runner) run(ctx context.Context) error {
 	if err := os.MkdirAll(r.outDir, 0o755); err != nil {
 		return fmt.Errorf("create output folder: %w", err)
 	}
-	rep := newReporter(r.deps.IO, r.o, len(nodes))
+	rep := newReporter(r.deps, r.o, len(nodes))
 	r.schedule(ctx, nodes, rep)
 	rep.close()
 	return r.finish(ctx, nodes)
@@ -206,7 +206,7 @@ func (r *runner) env(n *node) []string {
 	dir := r.ws.Path(n.comp.Dir)
 	vars := map[string]string{}
 	var order []string
-	for _, kv := range os.Environ() {
+	for _, kv := range r.deps.Environ {
 		k, v, _ := strings.Cut(kv, "=")
 		if _, ok := vars[k]; !ok {
 			order = append(order, k)

@@ -28,11 +28,12 @@ type reporter interface {
 
 // newReporter picks the live view for a terminal and plain lines otherwise
 // (CI, pipes, tests). With --json, progress goes to stderr as plain lines.
-func newReporter(streams cli.IOStreams, o Options, total int) reporter {
+func newReporter(deps cli.Deps, o Options, total int) reporter {
+	streams := deps.IO
 	if o.JSON {
 		return &plainReporter{w: streams.ErrOut, total: total, o: o}
 	}
-	if f, ok := streams.Out.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("CI") == "" {
+	if f, ok := streams.Out.(*os.File); ok && term.IsTerminal(int(f.Fd())) && deps.Getenv("CI") == "" {
 		return newLiveReporter(f, total, o)
 	}
 	return &plainReporter{w: streams.Out, total: total, o: o}

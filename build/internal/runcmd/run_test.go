@@ -65,7 +65,7 @@ type result struct {
 func run(t *testing.T, ctx context.Context, dir string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	deps := cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errb}, Dir: dir, Getenv: os.Getenv}
+	deps := cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errb}, Dir: dir, Environ: os.Environ()}
 	cmd := runcmd.NewCommand(deps)
 	cmd.SetArgs(args)
 	cmd.SetOut(&out)
