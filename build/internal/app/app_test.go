@@ -18,10 +18,17 @@ import (
 // run executes mono in-process in dir and returns exit code, stdout, stderr.
 func run(t *testing.T, dir string, args ...string) (int, string, string) {
 	t.Helper()
+	return runEnv(t, dir, nil, args...)
+}
+
+// runEnv is run with environ as the process environment.
+func runEnv(t *testing.T, dir string, environ []string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	deps := cli.Deps{
-		IO:  cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
-		Dir: dir,
+		IO:      cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		Dir:     dir,
+		Environ: environ,
 	}
 	code := app.Main(context.Background(), args, deps)
 	return code, out.String(), errOut.String()
