@@ -6,7 +6,8 @@ import (
 )
 
 // Sentinel errors. Every error of Load and Decode wraps one of them, so
-// callers map them with errors.Is (mono: the first four are a broken file).
+// callers map them with errors.Is (mono: the first three, IsFileError, are a
+// broken file; build/internal/cli.CodeOf is the whole mapping).
 var (
 	ErrSyntax      = errors.New("malformed YAML")
 	ErrUnknownKey  = errors.New("unknown key")

@@ -28,7 +28,7 @@ const (
 	ExitOK      = 0 // success
 	ExitFailed  = 1 // a task, check or test failed
 	ExitUsage   = 2 // bad command line: unknown flag, component, target or environment
-	ExitConfig  = 3 // a manifest, mono.yaml or configuration file is invalid
+	ExitConfig  = 3 // a manifest, mono.yaml or configuration file does not read
 	ExitGit     = 4 // git is missing, the folder is no repository or a ref is bad
 	ExitMissing = 5 // a required tool is not installed (see mono doctor)
 )
@@ -36,9 +36,11 @@ const (
 // ExitHelp is the exit code table printed by `mono --help`.
 const ExitHelp = `Exit codes:
   0  success
-  1  a task, check or test failed
+  1  a task, check or test failed; a configuration value breaks a rule or a
+     reference does not resolve
   2  bad command line: unknown flag, command, component, target or environment
-  3  invalid manifest, mono.yaml or configuration file (file:line is printed)
+  3  invalid manifest, mono.yaml or configuration file: malformed, unknown key,
+     wrong type (file:line is printed)
   4  git problem: not a repository, bad ref
   5  a required tool is missing (run mono doctor)`
 
