@@ -143,9 +143,6 @@ func Load[T any](ctx context.Context, opts Options, own T) (*Program[T], error) 
 	return p, nil
 }
 
-// Version is the version of the programs, set at link time.
-func Version() string { return version }
-
 // Starting logs the program's first line, "starting", with the environment,
 // the version and the program's own details (key/value pairs).
 func (p *Program[T]) Starting(args ...any) {
