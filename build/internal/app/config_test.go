@@ -83,7 +83,7 @@ func TestConfigErrorExitCodes(t *testing.T) {
 		{"wrong type (ErrType)", []string{"max_conns: 4", "max_conns: four"}, nil, cli.ExitConfig, `shared.database.max_conns: expected an integer`},
 		{"invalid value (ErrInvalid)", []string{"level: debug", "level: loud"}, nil, cli.ExitFailed, "shared.log.level: must be one of"},
 		{"variable breaks a rule (ErrInvalid)", nil, []string{"SHARED__DATABASE__MAX_CONNS=0"}, cli.ExitFailed, "SHARED__DATABASE__MAX_CONNS"},
-		{"reference not found (ErrNotFound)", []string{"ssl_mode: disable", "ssl_mode: disable\n    password: secret://orders-db#nope"}, nil, cli.ExitFailed, "shared.database.password"},
+		{"reference not found (ErrNotFound)", []string{"max_conns: 4", "max_conns: 4\n    password: secret://orders-db#nope"}, nil, cli.ExitFailed, "shared.database.password"},
 		{"unknown environment (ErrUnknownEnv)", nil, []string{"ENV=bogus"}, cli.ExitUsage, `unknown environment "bogus"`},
 	}
 	commands := map[string][]string{
