@@ -21,11 +21,101 @@ import (
 
 // Options select the two revisions to compare.
 type Options struct {
-	// Base is the revision the change is measured from (required).
+	// Base is the revision the change is measured from (required): the
+	// comparison starts at the merge-base of Base and the head, where the
+	// head left Base. "A...B" means from the merge-base of A and B to B.
 	Base string
-	// Head is the revision with the change; empty means the work tree,
-	// including uncommitted and untracked files.
+	// Head is the revision with the change; empty means the work tree
+	// (compared with the merge-base of Base and HEAD), including
+	// uncommitted and untracked files.
 	Head string
+}
+
+// ErrRange means --base A...B was given together with --head.
+var ErrRange = errors.New("bad revision range")
+
+// BaseUsed says which commit a comparison started from.
+type BaseUsed struct {
+	// Ref is the base as given: main, origin/main, A...B.
+	Ref string `json:"ref"`
+	// Commit is the merge-base of Ref and the head, and Short its
+	// abbreviation.
+	Commit string `json:"commit"`
+	Short  string `json:"short"`
+	// Tip is the commit Ref names (A for A...B).
+	Tip string `json:"tip"`
+	// MergeBase is true when Commit is not Tip: Ref moved on after the
+	// head left it, and those later changes are not counted.
+	MergeBase bool `json:"mergeBase"`
+}
+
+// Describe renders the base as one line for people.
+func (b BaseUsed) Describe() string {
+	if !b.MergeBase {
+		return fmt.Sprintf("base: %s (%s)", b.Ref, b.Short)
+	}
+	return fmt.Sprintf("base: %s, merge-base with the head (%s is at %s; its later commits are not counted)", b.Short, b.Ref, shortID(b.Tip))
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// Range is a comparison with its revisions resolved.
+type Range struct {
+	Base BaseUsed
+	// Head is the head as given ("" for the work tree, B for A...B).
+	Head string
+	// From and To are the revisions to compare: the merge-base commit and
+	// the head commit, or "" for the work tree.
+	From, To string
+}
+
+// Resolve turns opts into the commits to compare: the base becomes the
+// merge-base of opts.Base and the head (HEAD when the work tree is
+// compared). It is the one place where mono affected and mono run
+// --affected read --base and --head.
+func Resolve(ctx context.Context, repo *gitx.Repo, opts Options) (Range, error) {
+	if opts.Base == "" {
+		return Range{}, errors.New("a base revision is required (--base)")
+	}
+	baseRef, head := opts.Base, opts.Head
+	if a, b, ok := strings.Cut(opts.Base, "..."); ok {
+		if opts.Head != "" {
+			return Range{}, fmt.Errorf("%w: --base %s already names the head (%s); drop --head %s", ErrRange, opts.Base, orHEAD(b), opts.Head)
+		}
+		baseRef, head = orHEAD(a), orHEAD(b)
+	}
+	ids, err := repo.ResolveAll(ctx, baseRef, orHEAD(head))
+	if err != nil {
+		return Range{}, err
+	}
+	mb, err := repo.MergeBase(ctx, ids[0], ids[1])
+	if errors.Is(err, gitx.ErrNoMergeBase) {
+		return Range{}, fmt.Errorf("%w of %s and %s: the head did not branch from %s (in a shallow clone fetch the history: git fetch --unshallow, or fetch-depth: 0 in CI)", gitx.ErrNoMergeBase, baseRef, orHEAD(head), baseRef)
+	}
+	if err != nil {
+		return Range{}, err
+	}
+	r := Range{
+		Base: BaseUsed{Ref: opts.Base, Commit: mb, Short: shortID(mb), Tip: ids[0], MergeBase: mb != ids[0]},
+		Head: head,
+		From: mb,
+	}
+	if head != "" {
+		r.To = ids[1]
+	}
+	return r, nil
+}
+
+func orHEAD(rev string) string {
+	if rev == "" {
+		return "HEAD"
+	}
+	return rev
 }
 
 // Rule names why a changed file reached a component directly.
@@ -61,6 +151,7 @@ type Item struct {
 type Result struct {
 	Base     string   `json:"base"`
 	Head     string   `json:"head,omitempty"`
+	BaseUsed BaseUsed `json:"baseUsed"`
 	Changed  []string `json:"changed"`
 	Affected []Item   `json:"affected"`
 	// Unowned are changed files that no component owns and no rule reads.
@@ -82,43 +173,51 @@ type hit struct {
 	rule         Rule
 }
 
-// Compute compares opts.Base with opts.Head in the workspace's git
-// repository and returns the affected components of g.
+// Compute compares the merge-base of opts.Base and the head with the head
+// in the workspace's git repository and returns the affected components
+// of g.
 func Compute(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, opts Options) (*Result, error) {
-	repo, changed, err := Changes(ctx, ws, opts)
+	ch, err := Changes(ctx, ws, opts)
 	if err != nil {
 		return nil, err
 	}
-	return FromFiles(ctx, ws, g, repo, opts, changed)
+	return FromFiles(ctx, ws, g, ch)
 }
 
-// Changes checks the revisions and lists the changed files. It needs no
+// Change is a resolved comparison and the files it changes.
+type Change struct {
+	Repo  *gitx.Repo
+	Range Range
+	Files []string
+}
+
+// Changes resolves the revisions and lists the changed files. It needs no
 // component graph, so callers may run it while discovery runs.
-func Changes(ctx context.Context, ws *workspace.Workspace, opts Options) (*gitx.Repo, []string, error) {
+func Changes(ctx context.Context, ws *workspace.Workspace, opts Options) (*Change, error) {
 	if opts.Base == "" {
-		return nil, nil, errors.New("a base revision is required (--base)")
+		return nil, errors.New("a base revision is required (--base)")
 	}
 	repo, err := gitx.Open(ctx, ws.Root)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	revs := []string{opts.Base}
-	if opts.Head != "" {
-		revs = append(revs, opts.Head)
-	}
-	if err := repo.Verify(ctx, revs...); err != nil {
-		return nil, nil, err
-	}
-	changed, err := repo.Changed(ctx, opts.Base, opts.Head)
+	rng, err := Resolve(ctx, repo, opts)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return repo, changed, nil
+	files, err := repo.Changed(ctx, rng.From, rng.To)
+	if err != nil {
+		return nil, err
+	}
+	return &Change{Repo: repo, Range: rng, Files: files}, nil
 }
 
 // FromFiles applies the rules to an already known list of changed files.
-func FromFiles(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, repo *gitx.Repo, opts Options, changed []string) (*Result, error) {
-	res := &Result{Base: opts.Base, Head: opts.Head, Changed: changed, Affected: []Item{}, Unowned: []string{}}
+func FromFiles(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, ch *Change) (*Result, error) {
+	repo, changed := ch.Repo, ch.Files
+	// The rules read files at the resolved commits.
+	opts := Options{Base: ch.Range.From, Head: ch.Range.To}
+	res := &Result{Base: ch.Range.Base.Ref, Head: ch.Range.Head, BaseUsed: ch.Range.Base, Changed: changed, Affected: []Item{}, Unowned: []string{}}
 	direct := map[string]hit{}
 	mark := func(name string, h hit) {
 		// The first reason wins, except that a reason that travels to

@@ -37,6 +37,12 @@ components owning the changed files and, transitively, every component that
 depends on them. Without --head the work tree is compared, uncommitted and
 untracked files included.
 
+The change is measured from the merge-base of --base and the head (HEAD
+for the work tree), where the branch left --base, as git diff A...B does:
+commits made on --base after that are not counted. --base A...B compares
+the merge-base of A and B with B (no --head then). --explain and --json
+say which base commit was used.
+
 Global inputs are read precisely:
   go.mod, go.sum          only importers of modules whose version or checksum
                           changed (through the module graph for indirect ones)
@@ -49,7 +55,8 @@ Changed files that no component owns are listed separately.
 The component graph is read from the work tree.`,
 		Example: `  mono affected --base origin/main
   mono affected --base HEAD~1 --head HEAD --json
-  mono affected --base main --explain`,
+  mono affected --base main --explain
+  mono affected --base origin/main...HEAD~2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.Base == "" {
@@ -66,7 +73,7 @@ The component graph is read from the work tree.`,
 			return Print(deps.IO.Out, deps.IO.ErrOut, res, o)
 		},
 	}
-	cmd.Flags().StringVar(&o.Base, "base", "", "revision to compare from (branch, tag or commit)")
+	cmd.Flags().StringVar(&o.Base, "base", "", "revision to compare from (branch, tag or commit; its merge-base with the head is used), or A...B")
 	cmd.Flags().StringVar(&o.Head, "head", "", "revision with the change (default: the work tree)")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON for machines")
 	cmd.Flags().BoolVar(&o.Explain, "explain", false, "say for each component which file reached it and through which path")
@@ -77,28 +84,33 @@ The component graph is read from the work tree.`,
 // walks the tree, then applies the rules.
 func Compute(ctx context.Context, ws *workspace.Workspace, opts affected.Options) (*affected.Result, error) {
 	type changes struct {
-		repo  *gitx.Repo
-		files []string
-		err   error
+		ch  *affected.Change
+		err error
 	}
-	ch := make(chan changes, 1)
+	done := make(chan changes, 1)
 	go func() {
-		repo, files, err := affected.Changes(ctx, ws, opts)
-		ch <- changes{repo, files, err}
+		ch, err := affected.Changes(ctx, ws, opts)
+		done <- changes{ch, err}
 	}()
 	g, err := discover.Discover(ws)
-	c := <-ch
+	c := <-done
 	if err != nil {
 		return nil, err
 	}
 	if c.err != nil {
-		return nil, gitErr(c.err)
+		return nil, ExitErr(c.err)
 	}
-	return affected.FromFiles(ctx, ws, g, c.repo, opts, c.files)
+	return affected.FromFiles(ctx, ws, g, c.ch)
 }
 
-func gitErr(err error) error {
-	if errors.Is(err, gitx.ErrBadRef) || errors.Is(err, gitx.ErrNotRepo) || errors.Is(err, gitx.ErrNoGit) {
+// ExitErr gives errors of reading --base and --head their exit code: a
+// git problem or a bad revision is ExitGit, --base A...B with --head a
+// usage error. mono run --affected uses it too.
+func ExitErr(err error) error {
+	switch {
+	case errors.Is(err, affected.ErrRange):
+		return cli.Exit(cli.ExitUsage, err)
+	case errors.Is(err, gitx.ErrBadRef), errors.Is(err, gitx.ErrNoMergeBase), errors.Is(err, gitx.ErrNotRepo), errors.Is(err, gitx.ErrNoGit):
 		return cli.Exit(cli.ExitGit, err)
 	}
 	return err
@@ -111,6 +123,7 @@ func Print(w, errw io.Writer, res *affected.Result, o Options) error {
 		return cli.WriteJSON(w, res)
 	}
 	if o.Explain {
+		fmt.Fprintln(w, res.BaseUsed.Describe())
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, it := range res.Affected {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", it.Name, it.Kind, it.Reason.Explain())

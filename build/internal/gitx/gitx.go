@@ -20,6 +20,9 @@ var ErrNotRepo = errors.New("not a git repository")
 // ErrBadRef means a revision does not resolve.
 var ErrBadRef = errors.New("bad git revision")
 
+// ErrNoMergeBase means two revisions share no history.
+var ErrNoMergeBase = errors.New("no common ancestor")
+
 // ErrNoGit means the git program is not installed.
 var ErrNoGit = errors.New("git is not installed (apt-get install git)")
 
@@ -49,29 +52,66 @@ func (r *Repo) Resolve(ctx context.Context, rev string) (string, error) {
 	}
 	out, err := r.git(ctx, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
 	if err != nil {
-		return "", fmt.Errorf("%w %q: no such commit, branch or tag (try git fetch, or git log --oneline to pick one)", ErrBadRef, rev)
+		return "", fmt.Errorf("%w %q: no such commit, branch or tag here (%s)", ErrBadRef, rev, r.fetchHint(ctx, rev))
 	}
 	return strings.TrimSpace(string(out)), nil
 }
 
-// Verify checks that every revision names a commit, in one git call.
-func (r *Repo) Verify(ctx context.Context, revs ...string) error {
+// fetchHint says how to get rev when it does not resolve: a branch of a
+// remote is fetched from that remote, a plain branch name from origin.
+func (r *Repo) fetchHint(ctx context.Context, rev string) string {
+	const pick = "git branch -a or git log --oneline to pick one"
+	if strings.ContainsAny(rev, "~^@:{} ") {
+		return pick
+	}
+	out, _ := r.git(ctx, "remote")
+	remotes := strings.Fields(string(out))
+	for _, remote := range remotes {
+		if branch, ok := strings.CutPrefix(rev, remote+"/"); ok && branch != "" {
+			return fmt.Sprintf("fetch it: git fetch %s %s; or %s", remote, branch, pick)
+		}
+	}
+	if len(remotes) > 0 {
+		return fmt.Sprintf("fetch it: git fetch %s %s:%s, or use %s/%s; or %s", remotes[0], rev, rev, remotes[0], rev, pick)
+	}
+	return pick
+}
+
+// MergeBase returns the best common ancestor of commits a and b: where a
+// branch cut from a left it, when b is the branch. It returns ErrNoMergeBase
+// when the two share no history, as in a shallow clone.
+func (r *Repo) MergeBase(ctx context.Context, a, b string) (string, error) {
+	out, err := r.git(ctx, "merge-base", a, b)
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 1 {
+		return "", ErrNoMergeBase
+	}
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// ResolveAll returns the commit id of every revision, in one git call.
+func (r *Repo) ResolveAll(ctx context.Context, revs ...string) ([]string, error) {
 	args := []string{"rev-parse", "--quiet"}
 	for _, rev := range revs {
 		if strings.HasPrefix(rev, "-") {
-			return fmt.Errorf("%w %q", ErrBadRef, rev)
+			return nil, fmt.Errorf("%w %q", ErrBadRef, rev)
 		}
 		args = append(args, rev+"^{commit}")
 	}
-	if _, err := r.git(ctx, append(args, "--")...); err == nil {
-		return nil
+	out, err := r.git(ctx, append(args, "--")...)
+	// rev-parse echoes the "--" after the ids.
+	if ids := strings.Fields(string(out)); err == nil && len(ids) == len(revs)+1 {
+		return ids[:len(revs)], nil
 	}
 	for _, rev := range revs { // say which one is wrong
 		if _, err := r.Resolve(ctx, rev); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return fmt.Errorf("%w: %s", ErrBadRef, strings.Join(revs, " "))
+	return nil, fmt.Errorf("%w: %s", ErrBadRef, strings.Join(revs, " "))
 }
 
 // Changed returns the files that differ between base and head, sorted and
@@ -148,10 +188,20 @@ func (r *Repo) git(ctx context.Context, args ...string) ([]byte, error) {
 		if msg == "" {
 			msg = err.Error()
 		}
-		return nil, fmt.Errorf("git %s: %s", strings.Join(args, " "), msg)
+		return nil, &cmdError{args: args, msg: msg, err: err}
 	}
 	return out, nil
 }
+
+// cmdError is a failed git command: its arguments and what it printed.
+type cmdError struct {
+	args []string
+	msg  string
+	err  error
+}
+
+func (e *cmdError) Error() string { return fmt.Sprintf("git %s: %s", strings.Join(e.args, " "), e.msg) }
+func (e *cmdError) Unwrap() error { return e.err }
 
 func split0(b []byte) []string {
 	var out []string

@@ -6,7 +6,6 @@ package runcmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"runtime"
@@ -17,9 +16,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acme/platform/build/internal/affected"
+	"github.com/acme/platform/build/internal/affectedcmd"
 	"github.com/acme/platform/build/internal/cache"
 	"github.com/acme/platform/build/internal/cli"
-	"github.com/acme/platform/build/internal/gitx"
 	"github.com/acme/platform/build/internal/graph"
 	"github.com/acme/platform/build/internal/suggest"
 	"github.com/acme/platform/build/internal/task"
@@ -86,7 +85,7 @@ interrupted, 2 unknown target, component or flag. See docs/mono-run.md.`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.Affected, "affected", false, "run only components affected by the change from --base (see mono affected)")
-	f.StringVar(&o.Base, "base", "", "with --affected: revision to compare from")
+	f.StringVar(&o.Base, "base", "", "with --affected: revision to compare from (its merge-base with the head), or A...B")
 	f.StringVar(&o.Head, "head", "", "with --affected: revision with the change (default: the work tree)")
 	f.IntVarP(&o.Parallel, "parallel", "p", o.Parallel, "tasks run at the same time")
 	f.BoolVar(&o.DryRun, "dry-run", false, "list the tasks in order with their key and cache status; run nothing")
@@ -181,10 +180,7 @@ func (r *runner) selectNames(ctx context.Context) ([]string, error) {
 	if r.o.Affected {
 		res, err := affected.Compute(ctx, r.ws, r.g, affected.Options{Base: r.o.Base, Head: r.o.Head})
 		if err != nil {
-			if errors.Is(err, gitx.ErrBadRef) || errors.Is(err, gitx.ErrNotRepo) || errors.Is(err, gitx.ErrNoGit) {
-				return nil, cli.Exit(cli.ExitGit, err)
-			}
-			return nil, err
+			return nil, affectedcmd.ExitErr(err)
 		}
 		set := map[string]bool{}
 		for _, n := range res.Names() {
