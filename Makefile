@@ -27,4 +27,4 @@ tools: ## install pinned tool binaries into .mono/tools/bin
 	hack/tools.sh
 
 build: ## build the mono binary into .mono/bin
-	go build -o .mono/bin/mono ./build/cmd/mono
+	go build -buildvcs=true -o .mono/bin/mono ./build/cmd/mono

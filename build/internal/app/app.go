@@ -52,6 +52,7 @@ It works from any folder inside the repository.
 	root.AddCommand(infraCommands(deps)...)
 	root.AddCommand(dbCommands(deps)...)
 	root.AddCommand(dagsCommands(deps)...)
+	root.AddCommand(versionCommands(deps)...)
 	return root
 }
 
