@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path"
@@ -152,7 +153,14 @@ func Run(ctx context.Context, r Request) error {
 		r.DB.ConnectAttempts = ConnectAttempts
 	}
 	log := slog.New(slog.NewTextHandler(r.Log, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	conn, err := db.Open(ctx, r.DB, db.WithLogger(log))
+	// Status only reads. Opening a SQLite file creates it and its folder,
+	// so a file that does not exist yet is read as the empty database it
+	// would be: an in-memory one, where every migration is pending.
+	open, missing := r.DB, r.Action == Status && missingSQLite(r.DB)
+	if missing {
+		open.Path = ":memory:"
+	}
+	conn, err := db.Open(ctx, open, db.WithLogger(log))
 	if err != nil {
 		return fmt.Errorf("open database of %s in %s: %w", name, r.Env, err)
 	}
@@ -171,9 +179,12 @@ func Run(ctx context.Context, r Request) error {
 			return err
 		}
 		if r.JSON {
-			return cli.WriteJSON(out, map[string]any{"component": name, "env": r.Env, "database": r.DB.Target(), "status": st})
+			return cli.WriteJSON(out, map[string]any{"component": name, "env": r.Env, "database": r.DB.Target(), "exists": !missing, "status": st})
 		}
 		printStatus(out, where, st)
+		if missing {
+			fmt.Fprintf(out, "\nThe database file %s does not exist yet; mono db migrate up --env %s -c %s creates it.\n", r.DB.Path, r.Env, name)
+		}
 		return nil
 	case Up:
 		res, err := m.Up(ctx)
@@ -196,6 +207,15 @@ func Run(ctx context.Context, r Request) error {
 	}
 	printResults(out, r.JSON, where, "rolled back", res)
 	return err
+}
+
+// missingSQLite says whether cfg is a SQLite file that does not exist.
+func missingSQLite(cfg db.Config) bool {
+	if cfg.Driver != db.SQLite || cfg.Path == ":memory:" {
+		return false
+	}
+	_, err := os.Stat(cfg.Path)
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 func printStatus(w io.Writer, where string, st migrate.Status) {

@@ -3,6 +3,10 @@ package dbmigrate_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,6 +61,64 @@ func TestRunUpStatusDown(t *testing.T) {
 	} {
 		if got := run(step.action); !strings.Contains(got, step.want) {
 			t.Errorf("%s: want %q in\n%s", step.action, step.want, got)
+		}
+	}
+}
+
+// TestStatusCreatesNothing checks that status on a SQLite file that does
+// not exist reports every migration pending and creates neither the file
+// nor its folder.
+func TestStatusCreatesNothing(t *testing.T) {
+	t.Parallel()
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, g, err := cli.Deps{Dir: root}.Graph()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := g.Lookup("orders-api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := dbmigrate.Set(ws, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "data")
+	file := filepath.Join(dir, "orders.db")
+	cfg := dbconf.SQLite("orders-api", file)
+	for _, asJSON := range []bool{false, true} {
+		var out bytes.Buffer
+		req := dbmigrate.Request{Action: dbmigrate.Status, Env: "local", Set: set, DB: cfg, JSON: asJSON, Out: &out, Log: &out}
+		if err := dbmigrate.Run(context.Background(), req); err != nil {
+			t.Fatalf("status (json %v): %v", asJSON, err)
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("status (json %v) created %s (stat: %v)", asJSON, dir, err)
+		}
+		if !asJSON {
+			for _, want := range []string{"version 0 of", "00001_orders.sql  pending", "does not exist yet; mono db migrate up --env local -c orders-api creates it"} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("status: want %q in\n%s", want, out.String())
+				}
+			}
+			continue
+		}
+		var got struct {
+			Exists bool `json:"exists"`
+			Status struct {
+				Current int64 `json:"current"`
+				Pending int   `json:"pending"`
+				Latest  int64 `json:"latest"`
+			} `json:"status"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+			t.Fatalf("status --json: %v\n%s", err, out.String())
+		}
+		if got.Exists || got.Status.Current != 0 || got.Status.Pending == 0 || int64(got.Status.Pending) != got.Status.Latest {
+			t.Errorf("status --json = %+v, want exists false and every migration pending", got)
 		}
 	}
 }

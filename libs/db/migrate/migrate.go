@@ -220,6 +220,20 @@ func (m *Migrator) Status(ctx context.Context) (Status, error) {
 	ctx, cancel := m.withTimeout(ctx)
 	defer cancel()
 	st := Status{Set: m.set.Name, Driver: m.db.Driver()}
+	// goose creates the version table before it reads it; status only
+	// reads, so a database without the table has every migration pending.
+	exists, err := m.versionTableExists(ctx)
+	if err != nil {
+		return st, fmt.Errorf("status of %s: %w", m.set.Name, err)
+	}
+	if !exists {
+		for _, src := range m.provider.ListSources() {
+			st.Migrations = append(st.Migrations, Migration{Version: src.Version, File: path.Base(src.Path)})
+			st.Pending++
+			st.Latest = max(st.Latest, src.Version)
+		}
+		return st, nil
+	}
 	list, err := m.provider.Status(ctx)
 	if err != nil {
 		return st, fmt.Errorf("status of %s: %w", m.set.Name, err)
@@ -238,6 +252,34 @@ func (m *Migrator) Status(ctx context.Context) (Status, error) {
 		st.Current = v
 	}
 	return st, nil
+}
+
+// versionTableExists says whether the set's version table is in the
+// database (for PostgreSQL: in the search path's first schema, or the
+// schema the table name gives).
+func (m *Migrator) versionTableExists(ctx context.Context) (bool, error) {
+	table := m.set.Table
+	if table == "" {
+		table = TableName
+	}
+	var q string
+	var args []any
+	switch m.db.Driver() {
+	case db.SQLite:
+		q, args = `SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?)`, []any{table}
+	default:
+		schema, name, ok := strings.Cut(table, ".")
+		if !ok {
+			q, args = `SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = $1)`, []any{table}
+		} else {
+			q, args = `SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2)`, []any{schema, name}
+		}
+	}
+	var exists bool
+	if err := m.db.SQL().QueryRowContext(ctx, q, args...).Scan(&exists); err != nil {
+		return false, fmt.Errorf("look for version table %s: %w", table, err)
+	}
+	return exists, nil
 }
 
 func (m *Migrator) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -99,8 +99,17 @@ func TestIntegrationUpDownUp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Current != 0 || st.Latest != 3 || st.Pending != 3 {
+		if st.Current != 0 || st.Latest != 3 || st.Pending != 3 || len(st.Migrations) != 3 || st.Migrations[0].Applied {
 			t.Errorf("fresh status = %+v", st)
+		}
+		// Status only reads: it does not create the version table.
+		q := "SELECT count(*) FROM sqlite_master WHERE name = ?"
+		if drv == db.Postgres {
+			q = "SELECT count(*) FROM pg_tables WHERE tablename = ?"
+		}
+		var n int
+		if err := d.Bun().NewRaw(q, migrate.TableName).Scan(ctx, &n); err != nil || n != 0 {
+			t.Errorf("version tables after status: %d, %v; want none", n, err)
 		}
 		res, err := m.Up(ctx)
 		if err != nil {
