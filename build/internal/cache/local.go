@@ -36,12 +36,10 @@ type localEntry struct {
 	used time.Time
 }
 
-// NewLocal returns a local store in dir (created when missing) bounded to
-// maxBytes; maxBytes <= 0 means unbounded.
+// NewLocal returns a local store in dir bounded to maxBytes; maxBytes <= 0
+// means unbounded. The folder is created by the first Put, so that reading
+// (mono run --dry-run) creates nothing.
 func NewLocal(dir string, maxBytes int64) (*Local, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create cache folder: %w", err)
-	}
 	return &Local{dir: dir, maxBytes: maxBytes, now: time.Now}, nil
 }
 
@@ -151,6 +149,9 @@ func (l *Local) scanLocked() error {
 	index := map[string]*localEntry{}
 	var total int64
 	shards, err := os.ReadDir(l.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		shards, err = nil, nil // nothing stored yet
+	}
 	if err != nil {
 		l.scanErr = fmt.Errorf("scan cache: %w", err)
 		return l.scanErr

@@ -34,10 +34,10 @@ func (r *runner) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer r.saveMemos()
-	if r.o.DryRun {
+	if r.o.DryRun { // only reads: the memos are not saved either
 		return r.dryRun(ctx, nodes)
 	}
+	defer r.saveMemos()
 	if len(nodes) == 0 {
 		if r.o.JSON {
 			return cli.WriteJSON(r.deps.IO.Out, summarize(r.o.Target, nil, 0))
