@@ -149,13 +149,7 @@ func TestIntegrationAffectedBaseExplainAndErrors(t *testing.T) {
 	fixture.Git(t, dir, "checkout", "-q", "feature")
 	fixture.Git(t, dir, "remote", "add", "origin", "https://example.com/shop.git")
 
-	tests := []struct {
-		name     string
-		args     []string
-		wantCode int
-		wantOut  []string
-		wantErr  []string
-	}{
+	runTests(t, dir, []cmdTest{
 		{"explain names the merge-base", []string{"affected", "--base", "main", "--explain"}, 0,
 			[]string{"base: " + short + ", merge-base with the head (main is at ", "@shop/ui"}, nil},
 		{"explain at the tip", []string{"affected", "--base", "HEAD~1", "--explain"}, 0,
@@ -170,24 +164,5 @@ func TestIntegrationAffectedBaseExplainAndErrors(t *testing.T) {
 			[]string{"--base main...feature already names the head (feature); drop --head HEAD"}},
 		{"run shares the resolution", []string{"run", "build", "--affected", "--base", "unrelated", "--dry-run"}, 4, nil,
 			[]string{"no common ancestor of unrelated and HEAD"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			code, out, errOut := run(t, dir, tt.args...)
-			if code != tt.wantCode {
-				t.Errorf("exit code = %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, out, errOut)
-			}
-			for _, w := range tt.wantOut {
-				if !strings.Contains(out, w) {
-					t.Errorf("stdout does not contain %q:\n%s", w, out)
-				}
-			}
-			for _, w := range tt.wantErr {
-				if !strings.Contains(errOut, w) {
-					t.Errorf("stderr does not contain %q:\n%s", w, errOut)
-				}
-			}
-		})
-	}
+	})
 }

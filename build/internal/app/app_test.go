@@ -41,13 +41,7 @@ func TestCommands(t *testing.T) {
 	fixture.Commit(t, dir, "change b")
 	sub := filepath.Join(dir, "services", "api") // works from any subfolder
 
-	tests := []struct {
-		name     string
-		args     []string
-		wantCode int
-		wantOut  []string
-		wantErr  []string
-	}{
+	runTests(t, sub, []cmdTest{
 		{"list", []string{"list"}, 0, []string{"NAME", "api  ", "go-service", "services/api"}, nil},
 		{"list kind", []string{"list", "--kind", "go-lib"}, 0, []string{"a ", "b "}, nil},
 		{"list bad kind", []string{"list", "--kind", "go-libb"}, 2, nil, []string{`unknown kind "go-libb"`}},
@@ -68,11 +62,25 @@ func TestCommands(t *testing.T) {
 		{"help lists exit codes", []string{"--help"}, 0, []string{"Exit codes:", "4  git problem"}, nil},
 		{"dev without programs", []string{"dev"}, 0, []string{"no local programs in this repository"}, nil},
 		{"completion", []string{"completion", "bash"}, 0, []string{"bash completion"}, nil},
-	}
+	})
+}
+
+// cmdTest is one mono command line and what it should print.
+type cmdTest struct {
+	name     string
+	args     []string
+	wantCode int
+	wantOut  []string // substrings of stdout
+	wantErr  []string // substrings of stderr
+}
+
+// runTests runs each test in dir, in parallel.
+func runTests(t *testing.T, dir string, tests []cmdTest) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			code, out, errOut := run(t, sub, tt.args...)
+			code, out, errOut := run(t, dir, tt.args...)
 			if code != tt.wantCode {
 				t.Errorf("exit code = %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, out, errOut)
 			}

@@ -15,13 +15,13 @@ import (
 	"github.com/acme/platform/build/internal/dbmigrate"
 	"github.com/acme/platform/build/internal/graph"
 	"github.com/acme/platform/libs/db/dbconf"
+	"github.com/acme/platform/libs/db/migrate"
 	"github.com/acme/platform/libs/testenv"
 )
 
-// TestRunUpStatusDown runs this repository's orders-api migrations on a
-// SQLite file, as mono dev and mono dags test do.
-func TestRunUpStatusDown(t *testing.T) {
-	t.Parallel()
+// ordersSet returns this repository's orders-api migrations.
+func ordersSet(t *testing.T) migrate.Set {
+	t.Helper()
 	root, err := testenv.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
@@ -41,6 +41,14 @@ func TestRunUpStatusDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return set
+}
+
+// TestRunUpStatusDown runs this repository's orders-api migrations on a
+// SQLite file, as mono dev and mono dags test do.
+func TestRunUpStatusDown(t *testing.T) {
+	t.Parallel()
+	set := ordersSet(t)
 	cfg := dbconf.SQLite("orders-api", filepath.Join(t.TempDir(), "orders.db"))
 	var out bytes.Buffer
 	run := func(action string) string {
@@ -70,22 +78,7 @@ func TestRunUpStatusDown(t *testing.T) {
 // nor its folder.
 func TestStatusCreatesNothing(t *testing.T) {
 	t.Parallel()
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, g, err := cli.Deps{Dir: root}.Graph()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := g.Lookup("orders-api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := dbmigrate.Set(ws, c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := ordersSet(t)
 	dir := filepath.Join(t.TempDir(), "data")
 	file := filepath.Join(dir, "orders.db")
 	cfg := dbconf.SQLite("orders-api", file)
