@@ -31,7 +31,8 @@ type Options struct {
 	Head string
 }
 
-// ErrRange means --base A...B was given together with --head.
+// ErrRange means --base is a range mono does not take (A..B), or A...B
+// given together with --head.
 var ErrRange = errors.New("bad revision range")
 
 // BaseUsed says which commit a comparison started from.
@@ -88,6 +89,8 @@ func Resolve(ctx context.Context, repo *gitx.Repo, opts Options) (Range, error) 
 			return Range{}, fmt.Errorf("%w: --base %s already names the head (%s); drop --head %s", ErrRange, opts.Base, orHEAD(b), opts.Head)
 		}
 		baseRef, head = orHEAD(a), orHEAD(b)
+	} else if strings.Contains(opts.Base, "..") {
+		return Range{}, fmt.Errorf("%w: --base %s: give one revision, or A...B (three dots) for the merge-base of A and B up to B", ErrRange, opts.Base)
 	}
 	ids, err := repo.ResolveAll(ctx, baseRef, orHEAD(head))
 	if err != nil {
@@ -194,9 +197,6 @@ type Change struct {
 // Changes resolves the revisions and lists the changed files. It needs no
 // component graph, so callers may run it while discovery runs.
 func Changes(ctx context.Context, ws *workspace.Workspace, opts Options) (*Change, error) {
-	if opts.Base == "" {
-		return nil, errors.New("a base revision is required (--base)")
-	}
 	repo, err := gitx.Open(ctx, ws.Root)
 	if err != nil {
 		return nil, err
