@@ -162,6 +162,8 @@ func TestIntegrationAffectedBaseExplainAndErrors(t *testing.T) {
 			[]string{"no common ancestor of unrelated and HEAD", "git fetch --unshallow"}},
 		{"three dots and head", []string{"affected", "--base", "main...feature", "--head", "HEAD"}, 2, nil,
 			[]string{"--base main...feature already names the head (feature); drop --head HEAD"}},
+		{"run explains the base", []string{"run", "build", "--affected", "--base", "main", "--dry-run", "--explain"}, 0, nil,
+			[]string{"mono run: affected since base: " + short + ", merge-base with the head"}},
 		{"two dots", []string{"affected", "--base", "main..feature"}, 2, nil,
 			[]string{"--base main..feature: give one revision, or A...B (three dots)"}},
 		{"run shares the resolution", []string{"run", "build", "--affected", "--base", "unrelated", "--dry-run"}, 4, nil,

@@ -182,6 +182,9 @@ func (r *runner) selectNames(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return nil, affectedcmd.ExitErr(err)
 		}
+		if r.o.Explain {
+			fmt.Fprintf(r.deps.IO.ErrOut, "mono run: affected since %s\n", res.BaseUsed.Describe())
+		}
 		set := map[string]bool{}
 		for _, n := range res.Names() {
 			set[n] = true
