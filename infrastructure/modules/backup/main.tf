@@ -15,37 +15,26 @@ locals {
   )
 }
 
-data "aws_iam_policy_document" "key" {
-  # checkov:skip=CKV_AWS_109: a key policy's Resource "*" means this key; access is bounded by the principals.
-  # checkov:skip=CKV_AWS_111: a key policy's Resource "*" means this key; access is bounded by the principals.
-  # checkov:skip=CKV_AWS_356: a key policy's Resource "*" means this key; access is bounded by the principals.
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "kms" {
+  source = "../kms"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
+  description = "AWS Backup vault ${var.name}"
+  alias       = "${var.name}-backup"
 }
 
-resource "aws_kms_key" "this" {
-  description             = "AWS Backup vault ${var.name}"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.key.json
+moved {
+  from = aws_kms_key.this
+  to   = module.kms.aws_kms_key.this
 }
 
-resource "aws_kms_alias" "this" {
-  name          = "alias/${var.name}-backup"
-  target_key_id = aws_kms_key.this.key_id
+moved {
+  from = aws_kms_alias.this
+  to   = module.kms.aws_kms_alias.this[0]
 }
 
 resource "aws_backup_vault" "this" {
   name        = var.name
-  kms_key_arn = aws_kms_key.this.arn
+  kms_key_arn = module.kms.key_arn
 }
 
 resource "aws_backup_vault_lock_configuration" "this" {

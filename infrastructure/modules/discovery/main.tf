@@ -1,5 +1,5 @@
 # Resource discovery: every name a program needs (bucket names, the database
-# endpoint, queue URLs) published as an SSM parameter under
+# endpoint) published as an SSM parameter under
 # /<project>/<environment>/, so that configuration says ssm://... instead of
 # hard-coding names that differ per environment.
 

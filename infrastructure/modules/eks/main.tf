@@ -32,49 +32,23 @@ locals {
 # Encryption key: Kubernetes secrets (envelope encryption) and control plane logs
 ################################################################################
 
-data "aws_iam_policy_document" "key" {
-  # checkov:skip=CKV_AWS_109: a key policy's Resource "*" means this key; access is bounded by the principals.
-  # checkov:skip=CKV_AWS_111: a key policy's Resource "*" means this key; access is bounded by the principals.
-  # checkov:skip=CKV_AWS_356: a key policy's Resource "*" means this key; access is bounded by the principals.
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "kms" {
+  source = "../kms"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
+  description = "EKS cluster ${var.name}: Kubernetes secrets and control plane logs"
+  alias       = "${var.name}-eks"
 
-  statement {
-    sid       = "CloudWatchLogsUse"
-    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${local.region}.${local.dns_suffix}"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/eks/${var.name}/*"]
-    }
-  }
+  cloudwatch_log_group_names = ["/aws/eks/${var.name}/*"]
 }
 
-resource "aws_kms_key" "this" {
-  description             = "EKS cluster ${var.name}: Kubernetes secrets and control plane logs"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.key.json
+moved {
+  from = aws_kms_key.this
+  to   = module.kms.aws_kms_key.this
 }
 
-resource "aws_kms_alias" "this" {
-  name          = "alias/${var.name}-eks"
-  target_key_id = aws_kms_key.this.key_id
+moved {
+  from = aws_kms_alias.this
+  to   = module.kms.aws_kms_alias.this[0]
 }
 
 # Created before the cluster so that retention and encryption apply from the
@@ -82,7 +56,7 @@ resource "aws_kms_alias" "this" {
 resource "aws_cloudwatch_log_group" "this" {
   name              = "/aws/eks/${var.name}/cluster"
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.kms.key_arn
 }
 
 ################################################################################
@@ -136,7 +110,7 @@ resource "aws_eks_cluster" "this" {
     resources = ["secrets"]
 
     provider {
-      key_arn = aws_kms_key.this.arn
+      key_arn = module.kms.key_arn
     }
   }
 

@@ -25,7 +25,7 @@ output "cluster_primary_security_group_id" {
 
 output "kms_key_arn" {
   description = "KMS key that encrypts Kubernetes secrets and the control plane logs."
-  value       = aws_kms_key.this.arn
+  value       = module.kms.key_arn
 }
 
 output "node_role_arn" {

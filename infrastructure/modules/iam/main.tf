@@ -100,28 +100,6 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = each.value.queues
-    content {
-      sid = "OwnQueue${statement.key}"
-      actions = concat(
-        ["sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
-        statement.value.send ? ["sqs:SendMessage"] : [],
-        statement.value.receive ? ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"] : [],
-      )
-      resources = [statement.value.arn]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = each.value.queues
-    content {
-      sid       = "QueueKey${statement.key}"
-      actions   = statement.value.send ? ["kms:Decrypt", "kms:GenerateDataKey"] : ["kms:Decrypt"]
-      resources = [statement.value.kms_key_arn]
-    }
-  }
-
-  dynamic "statement" {
     for_each = length(each.value.database_users) > 0 && var.database_resource_id != null ? [1] : []
     content {
       sid       = "DatabaseIAMLogin"

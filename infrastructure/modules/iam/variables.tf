@@ -19,7 +19,7 @@ variable "parameter_path" {
 }
 
 variable "programs" {
-  description = "One Pod Identity role per program with exactly the access it needs: its bucket prefixes, its secrets, its queues and optional IAM login to the database."
+  description = "One Pod Identity role per program with exactly the access it needs: its bucket prefixes, its secrets and optional IAM login to the database."
   type = map(object({
     namespace       = string
     service_account = string
@@ -29,13 +29,7 @@ variable "programs" {
       prefixes    = list(string)
       read_only   = optional(bool, false)
     })), [])
-    secret_arns = optional(list(string), [])
-    queues = optional(list(object({
-      arn         = string
-      kms_key_arn = string
-      send        = optional(bool, false)
-      receive     = optional(bool, false)
-    })), [])
+    secret_arns    = optional(list(string), [])
     database_users = optional(list(string), [])
   }))
   default = {}

@@ -292,55 +292,29 @@ resource "aws_network_acl" "database" {
 # Flow logs to CloudWatch Logs, encrypted with a key of their own.
 ################################################################################
 
-data "aws_iam_policy_document" "flow_log_key" {
-  # checkov:skip=CKV_AWS_109: a key policy's Resource "*" means this key; access is bounded by the principals.
-  # checkov:skip=CKV_AWS_111: a key policy's Resource "*" means this key; access is bounded by the principals.
-  # checkov:skip=CKV_AWS_356: a key policy's Resource "*" means this key; access is bounded by the principals.
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "kms" {
+  source = "../kms"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
+  description = "VPC flow logs of ${var.name}"
+  alias       = "${var.name}-flow-logs"
 
-  statement {
-    sid       = "CloudWatchLogsUse"
-    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${data.aws_region.current.region}.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:/aws/vpc/${var.name}/*"]
-    }
-  }
+  cloudwatch_log_group_names = ["/aws/vpc/${var.name}/*"]
 }
 
-resource "aws_kms_key" "this" {
-  description             = "VPC flow logs of ${var.name}"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.flow_log_key.json
+moved {
+  from = aws_kms_key.this
+  to   = module.kms.aws_kms_key.this
 }
 
-resource "aws_kms_alias" "this" {
-  name          = "alias/${var.name}-flow-logs"
-  target_key_id = aws_kms_key.this.key_id
+moved {
+  from = aws_kms_alias.this
+  to   = module.kms.aws_kms_alias.this[0]
 }
 
 resource "aws_cloudwatch_log_group" "flow_log" {
   name              = "/aws/vpc/${var.name}/flow-logs"
   retention_in_days = var.flow_log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.kms.key_arn
 }
 
 data "aws_iam_policy_document" "flow_log_assume" {

@@ -12,32 +12,21 @@ locals {
 # Customer managed key: storage, Performance Insights, the master secret
 ################################################################################
 
-data "aws_iam_policy_document" "key" {
-  # checkov:skip=CKV_AWS_109: a key policy's Resource "*" means this key; access is bounded by the principals.
-  # checkov:skip=CKV_AWS_111: a key policy's Resource "*" means this key; access is bounded by the principals.
-  # checkov:skip=CKV_AWS_356: a key policy's Resource "*" means this key; access is bounded by the principals.
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "kms" {
+  source = "../kms"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
+  description = "RDS ${var.name}: storage, snapshots, Performance Insights, master secret"
+  alias       = "${var.name}-rds"
 }
 
-resource "aws_kms_key" "this" {
-  description             = "RDS ${var.name}: storage, snapshots, Performance Insights, master secret"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.key.json
+moved {
+  from = aws_kms_key.this
+  to   = module.kms.aws_kms_key.this
 }
 
-resource "aws_kms_alias" "this" {
-  name          = "alias/${var.name}-rds"
-  target_key_id = aws_kms_key.this.key_id
+moved {
+  from = aws_kms_alias.this
+  to   = module.kms.aws_kms_alias.this[0]
 }
 
 ################################################################################
@@ -128,14 +117,14 @@ resource "aws_db_instance" "this" {
   db_name                             = var.database_name
   username                            = var.master_username
   manage_master_user_password         = true
-  master_user_secret_kms_key_id       = aws_kms_key.this.arn
+  master_user_secret_kms_key_id       = module.kms.key_arn
   iam_database_authentication_enabled = true
 
   allocated_storage     = var.allocated_storage_gb
   max_allocated_storage = var.max_allocated_storage_gb
   storage_type          = "gp3"
   storage_encrypted     = true
-  kms_key_id            = aws_kms_key.this.arn
+  kms_key_id            = module.kms.key_arn
 
   db_subnet_group_name   = aws_db_subnet_group.this.name
   vpc_security_group_ids = var.security_group_ids
@@ -159,7 +148,7 @@ resource "aws_db_instance" "this" {
   enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]
 
   performance_insights_enabled          = var.performance_insights_enabled
-  performance_insights_kms_key_id       = var.performance_insights_enabled ? aws_kms_key.this.arn : null
+  performance_insights_kms_key_id       = var.performance_insights_enabled ? module.kms.key_arn : null
   performance_insights_retention_period = var.performance_insights_enabled ? 7 : null
 
   monitoring_interval = var.monitoring_interval
@@ -173,14 +162,20 @@ resource "aws_db_instance" "this" {
 # replication of automated backups to it
 ################################################################################
 
-resource "aws_kms_key" "replica" {
-  count    = var.cross_region_backup_replication ? 1 : 0
-  provider = aws.replica
+module "replica_kms" {
+  source = "../kms"
+  count  = var.cross_region_backup_replication ? 1 : 0
 
-  description             = "RDS ${var.name}: backups replicated from the primary region"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.key.json
+  providers = {
+    aws = aws.replica
+  }
+
+  description = "RDS ${var.name}: backups replicated from the primary region"
+}
+
+moved {
+  from = aws_kms_key.replica[0]
+  to   = module.replica_kms[0].aws_kms_key.this
 }
 
 resource "aws_db_instance_automated_backups_replication" "this" {
@@ -188,6 +183,6 @@ resource "aws_db_instance_automated_backups_replication" "this" {
   provider = aws.replica
 
   source_db_instance_arn = aws_db_instance.this.arn
-  kms_key_id             = aws_kms_key.replica[0].arn
+  kms_key_id             = module.replica_kms[0].key_arn
   retention_period       = var.replica_backup_retention_days
 }

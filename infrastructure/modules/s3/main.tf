@@ -12,32 +12,21 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
 }
 
-data "aws_iam_policy_document" "key" {
-  # checkov:skip=CKV_AWS_109: a key policy's Resource "*" means this key; access is bounded by the principals.
-  # checkov:skip=CKV_AWS_111: a key policy's Resource "*" means this key; access is bounded by the principals.
-  # checkov:skip=CKV_AWS_356: a key policy's Resource "*" means this key; access is bounded by the principals.
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "kms" {
+  source = "../kms"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
+  description = "S3 bucket ${var.bucket}"
+  alias       = "s3/${var.bucket}"
 }
 
-resource "aws_kms_key" "this" {
-  description             = "S3 bucket ${var.bucket}"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.key.json
+moved {
+  from = aws_kms_key.this
+  to   = module.kms.aws_kms_key.this
 }
 
-resource "aws_kms_alias" "this" {
-  name          = "alias/s3/${var.bucket}"
-  target_key_id = aws_kms_key.this.key_id
+moved {
+  from = aws_kms_alias.this
+  to   = module.kms.aws_kms_alias.this[0]
 }
 
 resource "aws_s3_bucket" "this" {
@@ -77,7 +66,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
   rule {
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.this.arn
+      kms_master_key_id = module.kms.key_arn
     }
     bucket_key_enabled = true
   }
@@ -179,14 +168,20 @@ resource "aws_s3_bucket_policy" "this" {
 # Replication to the replica region (prod)
 ################################################################################
 
-resource "aws_kms_key" "replica" {
-  count    = var.replication_enabled ? 1 : 0
-  provider = aws.replica
+module "replica_kms" {
+  source = "../kms"
+  count  = var.replication_enabled ? 1 : 0
 
-  description             = "S3 bucket ${var.bucket}-replica"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.key.json
+  providers = {
+    aws = aws.replica
+  }
+
+  description = "S3 bucket ${var.bucket}-replica"
+}
+
+moved {
+  from = aws_kms_key.replica[0]
+  to   = module.replica_kms[0].aws_kms_key.this
 }
 
 resource "aws_s3_bucket" "replica" {
@@ -242,7 +237,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "replica" {
   rule {
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.replica[0].arn
+      kms_master_key_id = module.replica_kms[0].key_arn
     }
     bucket_key_enabled = true
   }
@@ -335,12 +330,12 @@ data "aws_iam_policy_document" "replication" {
 
   statement {
     actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.this.arn]
+    resources = [module.kms.key_arn]
   }
 
   statement {
     actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.replica[0].arn]
+    resources = [module.replica_kms[0].key_arn]
   }
 }
 
@@ -386,7 +381,7 @@ resource "aws_s3_bucket_replication_configuration" "this" {
       storage_class = "STANDARD_IA"
 
       encryption_configuration {
-        replica_kms_key_id = aws_kms_key.replica[0].arn
+        replica_kms_key_id = module.replica_kms[0].key_arn
       }
     }
   }

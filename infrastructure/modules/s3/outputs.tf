@@ -10,7 +10,7 @@ output "bucket_arn" {
 
 output "kms_key_arn" {
   description = "KMS key that encrypts the bucket's objects (programs need kms:Decrypt and kms:GenerateDataKey on it)."
-  value       = aws_kms_key.this.arn
+  value       = module.kms.key_arn
 }
 
 output "replica_bucket_arn" {

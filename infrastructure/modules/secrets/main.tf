@@ -7,32 +7,21 @@ data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
-data "aws_iam_policy_document" "key" {
-  # checkov:skip=CKV_AWS_109: a key policy's Resource "*" means this key; access is bounded by the principals.
-  # checkov:skip=CKV_AWS_111: a key policy's Resource "*" means this key; access is bounded by the principals.
-  # checkov:skip=CKV_AWS_356: a key policy's Resource "*" means this key; access is bounded by the principals.
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "kms" {
+  source = "../kms"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
+  description = "Secrets Manager entries under ${var.name_prefix}/"
+  alias       = "${replace(var.name_prefix, "/", "-")}-secrets"
 }
 
-resource "aws_kms_key" "this" {
-  description             = "Secrets Manager entries under ${var.name_prefix}/"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.key.json
+moved {
+  from = aws_kms_key.this
+  to   = module.kms.aws_kms_key.this
 }
 
-resource "aws_kms_alias" "this" {
-  name          = "alias/${replace(var.name_prefix, "/", "-")}-secrets"
-  target_key_id = aws_kms_key.this.key_id
+moved {
+  from = aws_kms_alias.this
+  to   = module.kms.aws_kms_alias.this[0]
 }
 
 resource "aws_secretsmanager_secret" "this" {
@@ -41,7 +30,7 @@ resource "aws_secretsmanager_secret" "this" {
 
   name                    = "${var.name_prefix}/${each.key}"
   description             = each.value.description
-  kms_key_id              = aws_kms_key.this.arn
+  kms_key_id              = module.kms.key_arn
   recovery_window_in_days = var.recovery_window_days
 }
 

@@ -10,5 +10,5 @@ output "secret_names" {
 
 output "kms_key_arn" {
   description = "KMS key of the secrets (readers need kms:Decrypt on it)."
-  value       = aws_kms_key.this.arn
+  value       = module.kms.key_arn
 }

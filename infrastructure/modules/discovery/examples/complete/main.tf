@@ -5,7 +5,7 @@ module "discovery" {
   environment = "example"
 
   parameters = {
-    "s3/exports/bucket"    = "acme-example-exports-111111111111"
-    "sqs/order-events/url" = "https://sqs.eu-central-1.amazonaws.com/111111111111/acme-example-order-events"
+    "s3/exports/bucket"   = "acme-example-exports-111111111111"
+    "rds/orders/endpoint" = "acme-example.abcdefghijkl.eu-central-1.rds.amazonaws.com:5432"
   }
 }

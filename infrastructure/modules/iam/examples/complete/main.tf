@@ -1,9 +1,3 @@
-module "queue" {
-  source = "../../../queue"
-
-  name = "acme-example-order-events"
-}
-
 module "secrets" {
   source = "../../../secrets"
 
@@ -27,7 +21,6 @@ module "iam" {
       namespace       = "apps"
       service_account = "orders-api"
       secret_arns     = [module.secrets.secret_arns["orders-api"]]
-      queues          = [{ arn = module.queue.queue_arn, kms_key_arn = module.queue.kms_key_arn, send = true }]
     }
   }
 

@@ -1,1 +1,0 @@
-# The example takes no inputs: every value is written out in main.tf.
