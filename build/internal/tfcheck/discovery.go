@@ -21,11 +21,11 @@ import (
 // ssm:// references.
 const DiscoveryModule = "modules/discovery"
 
-// Published returns the SSM parameter names the environment root of env
-// publishes through the discovery module, sorted, with findings for what
-// cannot be read statically.
+// Published returns the SSM parameter names the environment root publishes
+// through the discovery module with the variables of env, sorted, with
+// findings for what cannot be read statically.
 func (t *Tree) Published(env string) ([]string, []Finding, error) {
-	m, err := t.loadModule("envs/" + env)
+	m, err := t.loadModule(LiveDir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -34,11 +34,11 @@ func (t *Tree) Published(env string) ([]string, []Finding, error) {
 }
 
 func (t *Tree) published(m *module, env string) ([]string, []Finding) {
-	vars, out := t.readVarFile(m.rel, env)
-	if vars == nil {
+	vf, out := t.readVarFile(env)
+	if vf == nil {
 		return nil, out
 	}
-	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(vars)}}
+	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(vf.values)}}
 	var names []string
 	calls := 0
 	for _, b := range m.blocks("module") {
@@ -90,7 +90,7 @@ func (t *Tree) published(m *module, env string) ([]string, []Finding) {
 		}
 	}
 	if calls == 0 {
-		out = append(out, Finding{File: "infrastructure/" + m.rel, Check: "discovery", Message: "the environment calls no discovery module (source = \"../../" + DiscoveryModule + "\"): programs could not find its resources"})
+		out = append(out, Finding{File: "infrastructure/" + m.rel, Check: "discovery", Message: "the environment root calls no discovery module (source = \"../" + DiscoveryModule + "\"): programs could not find its resources"})
 	}
 	sort.Strings(names)
 	return names, out
@@ -132,16 +132,17 @@ func SSMRefs(path, display string) ([]Ref, error) {
 }
 
 // checkDiscovery verifies, per environment, that every ssm:// name that
-// config/<env>.yaml reads is published by the environment's discovery module.
+// config/<env>.yaml reads is published by the environment root's discovery
+// module with the environment's variables.
 // An environment without a configuration file yet is only checked for its
 // discovery module.
 func (t *Tree) checkDiscovery(mods map[string]*module) ([]Finding, error) {
 	var out []Finding
+	m := mods[LiveDir]
+	if m == nil {
+		return nil, nil
+	}
 	for _, env := range t.Envs {
-		m := mods["envs/"+env]
-		if m == nil {
-			continue
-		}
 		names, found := t.published(m, env)
 		out = append(out, found...)
 		if t.ConfigDir == "" {
@@ -156,9 +157,15 @@ func (t *Tree) checkDiscovery(mods map[string]*module) ([]Finding, error) {
 			out = append(out, Finding{File: display, Check: "discovery", Message: err.Error()})
 			continue
 		}
-		out = append(out, MissingRefs(refs, names, "infrastructure/envs/"+env)...)
+		out = append(out, MissingRefs(refs, names, Publisher(env))...)
 	}
 	return out, nil
+}
+
+// Publisher names, for findings, what publishes the parameters of env: the
+// environment root with the environment's variable file.
+func Publisher(env string) string {
+	return "infrastructure/" + LiveDir + " with " + VarFile(env)
 }
 
 // MissingRefs returns a finding for every reference whose name is not among

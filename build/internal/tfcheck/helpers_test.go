@@ -68,6 +68,22 @@ func edit(t *testing.T, root, rel, old, new string) {
 	}
 }
 
+// lineOf returns the number of the first line of root/rel that contains s.
+func lineOf(t *testing.T, root, rel, s string) int {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(data), "\n") {
+		if strings.Contains(l, s) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s has no line with %q", rel, s)
+	return 0
+}
+
 func write(t *testing.T, root, rel, content string) {
 	t.Helper()
 	p := filepath.Join(root, filepath.FromSlash(rel))

@@ -126,7 +126,12 @@ func (t *Tree) checkCall(m *module, b *blockIn, mods map[string]*module) (*modul
 	return target, out
 }
 
-// checkReferences verifies module.X.Y, var.X and local.X references.
+// addressBlocks hold resource addresses, not expressions: moved { from = ...
+// to = module.kms.aws_kms_key.this } names a resource inside a module.
+var addressBlocks = map[string]bool{"moved": true, "removed": true, "import": true}
+
+// checkReferences verifies module.X.Y, var.X and local.X references outside
+// moved, removed and import blocks.
 func (t *Tree) checkReferences(m *module, calls map[string]*module) []Finding {
 	locals := map[string]bool{}
 	for _, b := range m.blocks("locals") {
@@ -144,63 +149,68 @@ func (t *Tree) checkReferences(m *module, calls map[string]*module) []Finding {
 		}
 	}
 	for _, f := range m.files {
-		_ = hclsyntax.VisitAll(f.body, func(n hclsyntax.Node) hcl.Diagnostics {
-			var tr hcl.Traversal
-			var rest hcl.Traversal
-			switch e := n.(type) {
-			case *hclsyntax.ScopeTraversalExpr:
-				tr = e.Traversal
-			case *hclsyntax.RelativeTraversalExpr:
-				// module.x["key"].output: the index expression is not folded
-				// into the traversal when the key is not a literal.
-				if ix, ok := e.Source.(*hclsyntax.IndexExpr); ok {
-					if st, ok := ix.Collection.(*hclsyntax.ScopeTraversalExpr); ok {
-						tr, rest = st.Traversal, e.Traversal
+		for _, b := range f.body.Blocks {
+			if addressBlocks[b.Type] {
+				continue
+			}
+			_ = hclsyntax.VisitAll(b, func(n hclsyntax.Node) hcl.Diagnostics {
+				var tr hcl.Traversal
+				var rest hcl.Traversal
+				switch e := n.(type) {
+				case *hclsyntax.ScopeTraversalExpr:
+					tr = e.Traversal
+				case *hclsyntax.RelativeTraversalExpr:
+					// module.x["key"].output: the index expression is not folded
+					// into the traversal when the key is not a literal.
+					if ix, ok := e.Source.(*hclsyntax.IndexExpr); ok {
+						if st, ok := ix.Collection.(*hclsyntax.ScopeTraversalExpr); ok {
+							tr, rest = st.Traversal, e.Traversal
+						}
 					}
+				default:
+					return nil
 				}
-			default:
-				return nil
-			}
-			if len(tr) < 2 {
-				return nil
-			}
-			line := tr.SourceRange().Start.Line
-			attr, ok := tr[1].(hcl.TraverseAttr)
-			if !ok {
-				return nil
-			}
-			switch tr.RootName() {
-			case "var":
-				if _, ok := m.cfg.Variables[attr.Name]; !ok {
-					add(Finding{File: t.rel(f.path), Line: line, Check: "interface", Message: fmt.Sprintf("reference to undeclared variable var.%s", attr.Name)})
+				if len(tr) < 2 {
+					return nil
 				}
-			case "local":
-				if !locals[attr.Name] {
-					add(Finding{File: t.rel(f.path), Line: line, Check: "interface", Message: fmt.Sprintf("reference to undefined local.%s", attr.Name)})
-				}
-			case "module":
-				target, ok := calls[attr.Name]
+				line := tr.SourceRange().Start.Line
+				attr, ok := tr[1].(hcl.TraverseAttr)
 				if !ok {
-					add(Finding{File: t.rel(f.path), Line: line, Check: "interface", Message: fmt.Sprintf("reference to undeclared module.%s", attr.Name)})
 					return nil
 				}
-				if target == nil || target.cfg == nil {
-					return nil
-				}
-				output := firstAttr(append(append(hcl.Traversal{}, tr[2:]...), rest...))
-				if output == "" {
-					return nil
-				}
-				if _, ok := target.cfg.Outputs[output]; !ok {
-					msg := fmt.Sprintf("module.%s.%s: infrastructure/%s has no output %q", attr.Name, output, target.rel, output)
-					if s := suggest.Closest(output, sortedKeys(target.cfg.Outputs)); s != "" {
-						msg += fmt.Sprintf(" (did you mean %q?)", s)
+				switch tr.RootName() {
+				case "var":
+					if _, ok := m.cfg.Variables[attr.Name]; !ok {
+						add(Finding{File: t.rel(f.path), Line: line, Check: "interface", Message: fmt.Sprintf("reference to undeclared variable var.%s", attr.Name)})
 					}
-					add(Finding{File: t.rel(f.path), Line: line, Check: "interface", Message: msg})
+				case "local":
+					if !locals[attr.Name] {
+						add(Finding{File: t.rel(f.path), Line: line, Check: "interface", Message: fmt.Sprintf("reference to undefined local.%s", attr.Name)})
+					}
+				case "module":
+					target, ok := calls[attr.Name]
+					if !ok {
+						add(Finding{File: t.rel(f.path), Line: line, Check: "interface", Message: fmt.Sprintf("reference to undeclared module.%s", attr.Name)})
+						return nil
+					}
+					if target == nil || target.cfg == nil {
+						return nil
+					}
+					output := firstAttr(append(append(hcl.Traversal{}, tr[2:]...), rest...))
+					if output == "" {
+						return nil
+					}
+					if _, ok := target.cfg.Outputs[output]; !ok {
+						msg := fmt.Sprintf("module.%s.%s: infrastructure/%s has no output %q", attr.Name, output, target.rel, output)
+						if s := suggest.Closest(output, sortedKeys(target.cfg.Outputs)); s != "" {
+							msg += fmt.Sprintf(" (did you mean %q?)", s)
+						}
+						add(Finding{File: t.rel(f.path), Line: line, Check: "interface", Message: msg})
+					}
 				}
-			}
-			return nil
-		})
+				return nil
+			})
+		}
 	}
 	return out
 }

@@ -2,7 +2,8 @@
 // providers or cloud access: the interface checks a `terraform validate`
 // would do between our own modules (module arguments, outputs, variables),
 // the platform's rules (cost-allocation tags, published discovery names,
-// environment parity, prod posture, inline checkov skips, README sections),
+// each environment's variable and backend file, the staging and prod
+// posture, inline checkov skips, README sections),
 // and runners for the external tools (terraform fmt, tflint, checkov,
 // terraform-docs) that turn their reports into the same findings.
 package tfcheck
@@ -48,6 +49,19 @@ func Sort(fs []Finding) {
 	})
 }
 
+// unique drops repeated findings from a sorted list: the environment root is
+// checked once per environment, and what is wrong in its .tf files is wrong
+// for every one.
+func unique(fs []Finding) []Finding {
+	out := fs[:0]
+	for i, f := range fs {
+		if i == 0 || f != fs[i-1] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // Tree is the Terraform code of a repository and what the checks need to
 // know about the repository around it.
 type Tree struct {
@@ -58,19 +72,20 @@ type Tree struct {
 	Dir string
 	// ConfigDir holds <env>.yaml with ssm:// references, relative to Root.
 	ConfigDir string
-	// Envs are the environments that have a folder under <Dir>/envs.
+	// Envs are the environments that have a variable file in the
+	// environment root (<Dir>/live/<env>.tfvars).
 	Envs []string
 }
 
 // DefaultDir is the infrastructure folder of the repository.
 const DefaultDir = "infrastructure"
 
-// NewTree returns the tree under root/dir, with the environments that have an
-// envs/<env> folder, in the order of envs.
+// NewTree returns the tree under root/dir, with the environments of envs
+// that have a variable file in the environment root, in the order of envs.
 func NewTree(root, dir, configDir string, envs []string) *Tree {
 	t := &Tree{Root: root, Dir: dir, ConfigDir: configDir}
 	for _, e := range envs {
-		if st, err := os.Stat(filepath.Join(root, dir, "envs", e)); err == nil && st.IsDir() {
+		if st, err := os.Stat(filepath.Join(root, dir, LiveDir, VarFile(e))); err == nil && !st.IsDir() {
 			t.Envs = append(t.Envs, e)
 		}
 	}
@@ -125,7 +140,7 @@ type Kind int
 
 // The kinds of Terraform folders.
 const (
-	KindStack   Kind = iota // a root module: envs/<env>, bootstrap
+	KindStack   Kind = iota // a root module: live, bootstrap
 	KindModule              // modules/<m>
 	KindExample             // modules/<m>/examples/<x>
 )
@@ -154,16 +169,12 @@ func (t *Tree) Static() ([]Finding, error) {
 	out = append(out, t.checkProviders(mods)...)
 	out = append(out, t.checkSkips(mods)...)
 	out = append(out, t.checkLayout(mods)...)
-	env, err := t.checkEnvs(mods)
-	if err != nil {
-		return nil, err
-	}
-	out = append(out, env...)
+	out = append(out, t.checkLive(mods)...)
 	disc, err := t.checkDiscovery(mods)
 	if err != nil {
 		return nil, err
 	}
 	out = append(out, disc...)
 	Sort(out)
-	return out, nil
+	return unique(out), nil
 }

@@ -108,15 +108,15 @@ func (t *Tree) TFLint(ctx context.Context, tflint string) ([]Finding, error) {
 }
 
 // Checkov runs checkov over the whole infrastructure folder (modules,
-// examples and bootstrap with their defaults), then over each environment
-// root with its own variable file: checkov merges every --var-file of a run
-// into one set of values, so one run per environment keeps dev's values from
-// being masked by prod's. A failed check reported for several module
+// examples and bootstrap with their defaults), then over the environment
+// root once per environment with that environment's variable file: checkov
+// merges every --var-file of a run into one set of values, so one run per
+// environment keeps dev's values from being masked by prod's. A failed check reported for several module
 // instances or runs is one finding.
 func (t *Tree) Checkov(ctx context.Context, checkov string) ([]Finding, error) {
 	runs := [][]string{{"-d", "."}}
 	for _, env := range t.Envs {
-		runs = append(runs, []string{"-d", filepath.Join("envs", env), "--var-file", filepath.Join("envs", env, VarFile(env))})
+		runs = append(runs, []string{"-d", LiveDir, "--var-file", filepath.Join(LiveDir, VarFile(env))})
 	}
 	type key struct {
 		file string
