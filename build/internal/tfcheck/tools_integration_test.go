@@ -42,9 +42,9 @@ func TestIntegrationTools(t *testing.T) {
 			tool: func(t *testing.T) string { return needTool(t, "terraform") },
 			run:  func(tree *Tree, bin string) ([]Finding, error) { return tree.Fmt(ctx, bin) },
 			plant: func(t *testing.T, root string) {
-				edit(t, root, "infrastructure/modules/queue/main.tf", "  name                              = var.name\n", "  name = var.name\n")
+				edit(t, root, "infrastructure/modules/kms/main.tf", "  description             = var.description\n", "  description = var.description\n")
 			},
-			file: "infrastructure/modules/queue/main.tf",
+			file: "infrastructure/modules/kms/main.tf",
 			want: []string{"not in canonical format"},
 		},
 		{
@@ -52,9 +52,9 @@ func TestIntegrationTools(t *testing.T) {
 			tool: func(t *testing.T) string { return needTool(t, "tflint") },
 			run:  func(tree *Tree, bin string) ([]Finding, error) { return tree.TFLint(ctx, bin) },
 			plant: func(t *testing.T, root string) {
-				write(t, root, "infrastructure/modules/queue/unused.tf", "locals {\n  unused = 1\n}\n")
+				write(t, root, "infrastructure/modules/kms/unused.tf", "locals {\n  unused = 1\n}\n")
 			},
-			file: "infrastructure/modules/queue/unused.tf",
+			file: "infrastructure/modules/kms/unused.tf",
 			want: []string{`local.unused is declared but not used`, "terraform_unused_declarations"},
 		},
 		{
@@ -62,9 +62,9 @@ func TestIntegrationTools(t *testing.T) {
 			tool: func(t *testing.T) string { return needTool(t, "terraform-docs") },
 			run:  func(tree *Tree, bin string) ([]Finding, error) { return tree.Docs(ctx, bin) },
 			plant: func(t *testing.T, root string) {
-				edit(t, root, "infrastructure/modules/queue/variables.tf", "Receives after which", "Receive count after which")
+				edit(t, root, "infrastructure/modules/kms/variables.tf", "Days a deleted key", "Days a removed key")
 			},
-			file: "infrastructure/modules/queue/README.md",
+			file: "infrastructure/modules/kms/README.md",
 			want: []string{"out of date", "mono infra docs"},
 		},
 		{
@@ -81,7 +81,7 @@ func TestIntegrationTools(t *testing.T) {
 			},
 			run: func(tree *Tree, bin string) ([]Finding, error) { return tree.Checkov(ctx, bin) },
 			plant: func(t *testing.T, root string) {
-				edit(t, root, "infrastructure/envs/dev/dev.tfvars", "log_retention_days = 365", "log_retention_days = 3")
+				edit(t, root, "infrastructure/live/dev.tfvars", "log_retention_days = 365", "log_retention_days = 3")
 			},
 			file:    "infrastructure/modules/network/main.tf",
 			want:    []string{"CKV_AWS_338", "module.network.aws_cloudwatch_log_group.flow_log"},

@@ -12,7 +12,6 @@ locals {
   partition  = data.aws_partition.current.partition
   account_id = data.aws_caller_identity.current.account_id
   region     = data.aws_region.current.region
-  dns_suffix = data.aws_partition.current.dns_suffix
 
   node_groups = {
     system = merge(var.system_node_group, {

@@ -1,11 +1,8 @@
-data "aws_caller_identity" "current" {}
-
 data "aws_partition" "current" {}
 
 locals {
-  partition  = data.aws_partition.current.partition
-  account_id = data.aws_caller_identity.current.account_id
-  family     = "postgres${split(".", var.engine_version)[0]}"
+  partition = data.aws_partition.current.partition
+  family    = "postgres${split(".", var.engine_version)[0]}"
 }
 
 ################################################################################

@@ -3,15 +3,6 @@
 # over TLS 1.2+, access-logged to the access-logs module's bucket, with
 # lifecycle rules and optional cross-region replication.
 
-data "aws_caller_identity" "current" {}
-
-data "aws_partition" "current" {}
-
-locals {
-  partition  = data.aws_partition.current.partition
-  account_id = data.aws_caller_identity.current.account_id
-}
-
 module "kms" {
   source = "../kms"
 

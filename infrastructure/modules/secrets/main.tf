@@ -3,10 +3,6 @@
 # values are written by people or rotation functions, so they never appear in
 # Terraform state.
 
-data "aws_caller_identity" "current" {}
-
-data "aws_partition" "current" {}
-
 module "kms" {
   source = "../kms"
 
