@@ -129,8 +129,8 @@ func TestIntegrationGraphHTMLInChromium(t *testing.T) {
 		t.Fatalf("the page script did not finish rendering:\n%.2000s", dom)
 	}
 	nodes := regexp.MustCompile(`<g class="node[^"]*" [^>]*data-name="([^"]+)"`).FindAllStringSubmatch(dom, -1)
-	if len(nodes) != 11 {
-		t.Errorf("drew %d components, want 11", len(nodes))
+	if len(nodes) != 12 {
+		t.Errorf("drew %d components, want 12", len(nodes))
 	}
 	// The #job filter dims what is unrelated to job: job's dependency b and
 	// its dependent dags stay, the web apps are dimmed.

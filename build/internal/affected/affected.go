@@ -260,8 +260,10 @@ func FromFiles(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, ch 
 				continue
 			}
 		}
-		if c := g.Owner(f); c != nil {
-			mark(c.Name, hit{file: f, rule: RuleOwner})
+		if cs := g.Owners(f); len(cs) > 0 {
+			for _, c := range cs {
+				mark(c.Name, hit{file: f, rule: RuleOwner})
+			}
 			continue
 		}
 		res.Unowned = append(res.Unowned, f)

@@ -133,7 +133,7 @@ func TestJSONOutputs(t *testing.T) {
 
 	code, out, _ = run(t, dir, "list", "--json")
 	var comps []struct{ Name, Kind string }
-	if code != 0 || json.Unmarshal([]byte(out), &comps) != nil || len(comps) != 11 {
+	if code != 0 || json.Unmarshal([]byte(out), &comps) != nil || len(comps) != 12 {
 		t.Fatalf("list --json: code %d, %d components\n%s", code, len(comps), out)
 	}
 
@@ -142,7 +142,7 @@ func TestJSONOutputs(t *testing.T) {
 		Nodes []struct{ Name string }
 		Edges []struct{ From, To string }
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &g) != nil || len(g.Nodes) != 11 || len(g.Edges) != 6 {
+	if code != 0 || json.Unmarshal([]byte(out), &g) != nil || len(g.Nodes) != 12 || len(g.Edges) != 7 {
 		t.Fatalf("graph --json: code %d, %d nodes %d edges\n%s", code, len(g.Nodes), len(g.Edges), out)
 	}
 }

@@ -33,6 +33,11 @@ type Manifest struct {
 	Depends []string              `yaml:"depends"`
 	Tasks   map[string]graph.Task `yaml:"tasks"`
 	Deploy  graph.Deploy          `yaml:"deploy"`
+	// PerEnv makes a terraform-stack one component per environment of
+	// deploy.envs, named <name>-<env>: each owns the folder's shared files
+	// and its own <env>.tfvars and <env>.backend.hcl, not the other
+	// environments' ones.
+	PerEnv bool `yaml:"perEnv"`
 }
 
 // tree is what one walk of the repository collects.
@@ -93,25 +98,33 @@ func Discover(ws *workspace.Workspace) (*graph.Graph, error) {
 			add(&graph.Component{Name: "tfmod-" + path.Base(dir), Kind: graph.TerraformModule, Dir: dir})
 			continue
 		}
-		c := &graph.Component{Name: "infra-" + path.Base(dir), Kind: graph.TerraformStack, Dir: dir}
-		if path.Base(path.Dir(dir)) == "envs" && ws.ValidEnv(path.Base(dir)) {
-			c.Deploy.Envs = []string{path.Base(dir)}
-		}
-		add(c)
+		add(&graph.Component{Name: "infra-" + path.Base(dir), Kind: graph.TerraformStack, Dir: dir})
 	}
 
 	// Manifests refine or declare components.
+	perEnv := map[string]bool{}
 	for dir := range t.manifests {
-		if err := applyManifest(ws, dir, comps); err != nil {
+		split, err := applyManifest(ws, dir, comps)
+		if err != nil {
 			return nil, err
 		}
+		perEnv[dir] = split
 	}
 
 	list := make([]*graph.Component, 0, len(comps))
-	for _, c := range comps {
+	for dir, c := range comps {
+		if perEnv[dir] {
+			list = append(list, splitPerEnv(c)...)
+			continue
+		}
 		list = append(list, c)
 	}
-	sort.Slice(list, func(i, j int) bool { return list[i].Dir < list[j].Dir })
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].Dir != list[j].Dir {
+			return list[i].Dir < list[j].Dir
+		}
+		return list[i].Name < list[j].Name
+	})
 	owner := ownerFunc(comps)
 
 	if err := inferGo(ws, t, list, owner); err != nil {
@@ -244,27 +257,29 @@ func outermost(set map[string]bool) []string {
 	return out
 }
 
-func applyManifest(ws *workspace.Workspace, dir string, comps map[string]*graph.Component) error {
+// applyManifest applies the component.yaml of dir and reports whether the
+// component is to be split per environment (perEnv).
+func applyManifest(ws *workspace.Workspace, dir string, comps map[string]*graph.Component) (bool, error) {
 	file := path.Join(dir, ManifestName)
 	data, err := os.ReadFile(ws.Path(file))
 	if err != nil {
-		return fmt.Errorf("read %s: %w", file, err)
+		return false, fmt.Errorf("read %s: %w", file, err)
 	}
 	var m Manifest
 	if err := strictyaml.Decode(file, data, &m); err != nil {
-		return err
+		return false, err
 	}
 	c, ok := comps[dir]
 	if !ok {
 		if m.Kind == "" {
-			return &strictyaml.Error{File: file, Line: 1, Msg: fmt.Sprintf("kind is required: discovery found no component in %s (kinds: %s)", dir, kindList())}
+			return false, &strictyaml.Error{File: file, Line: 1, Msg: fmt.Sprintf("kind is required: discovery found no component in %s (kinds: %s)", dir, kindList())}
 		}
 		c = &graph.Component{Name: path.Base(dir), Dir: dir}
 		comps[dir] = c
 	}
 	if m.Kind != "" {
 		if !m.Kind.Valid() {
-			return &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "kind"), Msg: fmt.Sprintf("unknown kind %q (kinds: %s)", m.Kind, kindList())}
+			return false, &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "kind"), Msg: fmt.Sprintf("unknown kind %q (kinds: %s)", m.Kind, kindList())}
 		}
 		c.Kind = m.Kind
 	}
@@ -277,18 +292,42 @@ func applyManifest(ws *workspace.Workspace, dir string, comps map[string]*graph.
 	c.Tasks = m.Tasks
 	for target, task := range m.Tasks {
 		if strings.TrimSpace(task.Command) == "" {
-			return &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "tasks"), Msg: fmt.Sprintf("tasks.%s.command is required", target)}
+			return false, &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "tasks"), Msg: fmt.Sprintf("tasks.%s.command is required", target)}
 		}
 	}
 	if len(m.Deploy.Envs) > 0 || m.Deploy.Settings != nil {
 		for _, e := range m.Deploy.Envs {
 			if !ws.ValidEnv(e) {
-				return &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "deploy"), Msg: fmt.Sprintf("deploy.envs: unknown environment %q (environments: %s)", e, strings.Join(ws.Settings.Environments, ", "))}
+				return false, &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "deploy"), Msg: fmt.Sprintf("deploy.envs: unknown environment %q (environments: %s)", e, strings.Join(ws.Settings.Environments, ", "))}
 			}
 		}
 		c.Deploy = m.Deploy
 	}
-	return nil
+	if m.PerEnv && (c.Kind != graph.TerraformStack || len(c.Deploy.Envs) == 0) {
+		return false, &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "perEnv"), Msg: "perEnv needs kind terraform-stack and deploy.envs (the environments to make a stack for)"}
+	}
+	return m.PerEnv, nil
+}
+
+// splitPerEnv returns one stack per environment of c.Deploy.Envs, named
+// <name>-<env>, each owning the folder less the other environments'
+// variable and backend files.
+func splitPerEnv(c *graph.Component) []*graph.Component {
+	var out []*graph.Component
+	for _, env := range c.Deploy.Envs {
+		s := *c
+		s.Name = c.Name + "-" + env
+		s.Deploy = graph.Deploy{Envs: []string{env}, Settings: c.Deploy.Settings}
+		s.Depends = append([]string(nil), c.Depends...)
+		s.Exclude = nil
+		for _, other := range c.Deploy.Envs {
+			if other != env {
+				s.Exclude = append(s.Exclude, other+".tfvars", other+".backend.hcl")
+			}
+		}
+		out = append(out, &s)
+	}
+	return out
 }
 
 func kindList() string {

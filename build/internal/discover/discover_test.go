@@ -48,7 +48,8 @@ func TestDiscoverPolyglot(t *testing.T) {
 		{"api", "go-service", "services/api", []string{"a"}, []string{"golang.org/x/mod"}},
 		{"b", "go-lib", "libs/b", nil, nil},
 		{"dags", "python-dags", "dags", []string{"job"}, nil},
-		{"infra-dev", "terraform-stack", "infrastructure/envs/dev", []string{"tfmod-network"}, nil},
+		{"infra-dev", "terraform-stack", "infrastructure/live", []string{"tfmod-network"}, nil},
+		{"infra-prod", "terraform-stack", "infrastructure/live", []string{"tfmod-network"}, nil},
 		{"job", "go-job", "scripts/job", []string{"b"}, nil},
 		{"program", "helm-chart", "deploy/charts/program", nil, nil},
 		{"sales", "python-app", "dash/sales", nil, nil},
@@ -57,8 +58,14 @@ func TestDiscoverPolyglot(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("components (-want +got):\n%s", diff)
 	}
-	if envs := g.Get("infra-dev").Deploy.Envs; !cmp.Equal(envs, []string{"dev"}) {
-		t.Errorf("infra-dev envs = %v, want [dev]", envs)
+	for _, env := range []string{"dev", "prod"} {
+		c := g.Get("infra-" + env)
+		if !cmp.Equal(c.Deploy.Envs, []string{env}) {
+			t.Errorf("%s envs = %v, want [%s]", c.Name, c.Deploy.Envs, env)
+		}
+	}
+	if ex := g.Get("infra-dev").Exclude; !cmp.Equal(ex, []string{"prod.tfvars", "prod.backend.hcl"}) {
+		t.Errorf("infra-dev excludes %v, want prod's variable and backend files", ex)
 	}
 	if owners := g.Get("dags").Owners; !cmp.Equal(owners, []string{"data"}) {
 		t.Errorf("dags owners = %v", owners)
@@ -100,6 +107,10 @@ func TestDiscoverErrors(t *testing.T) {
 			[]string{"dependency cycle: ", "a -> s -> a"}},
 		{"bad env in deploy", base(map[string]string{"services/s/component.yaml": "deploy:\n  envs: [qa]\n"}),
 			[]string{"services/s/component.yaml:1", `unknown environment "qa"`}},
+		{"perEnv outside a terraform stack", base(map[string]string{"services/s/component.yaml": "perEnv: true\ndeploy:\n  envs: [dev]\n"}),
+			[]string{"services/s/component.yaml:1", "perEnv needs kind terraform-stack and deploy.envs"}},
+		{"perEnv without environments", base(map[string]string{"infra/live/main.tf": "terraform {}\n", "infra/live/component.yaml": "perEnv: true\n"}),
+			[]string{"infra/live/component.yaml:1", "perEnv needs kind terraform-stack and deploy.envs"}},
 		{"task without command", base(map[string]string{"services/s/component.yaml": "tasks:\n  build:\n    outputs: [x]\n"}),
 			[]string{"services/s/component.yaml:1", "tasks.build.command is required"}},
 		{"duplicate names", base(map[string]string{"services/a/a.go": "package main\n"}),

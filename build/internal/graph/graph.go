@@ -105,6 +105,26 @@ type Component struct {
 	Modules []string `json:"modules,omitempty"`
 	// Package is the npm package name of a node-app.
 	Package string `json:"package,omitempty"`
+	// Exclude are globs, relative to Dir, of files in the folder that the
+	// component does not own. Components share a folder only this way: the
+	// Terraform environment root is one stack per environment, each leaving
+	// out the other environments' variable and backend files.
+	Exclude []string `json:"exclude,omitempty"`
+}
+
+// Owns reports whether the component owns the slash-separated repository
+// path file: it is under Dir and matches none of Exclude.
+func (c *Component) Owns(file string) bool {
+	rel, ok := strings.CutPrefix(file, c.Dir+"/")
+	if !ok {
+		return false
+	}
+	for _, g := range c.Exclude {
+		if m, _ := path.Match(g, rel); m {
+			return false
+		}
+	}
+	return true
 }
 
 // DeployedTo reports whether the component is deployed to env.
@@ -128,7 +148,7 @@ type Graph struct {
 	byName     map[string]*Component
 	names      []string            // sorted
 	dependents map[string][]string // reverse edges, sorted
-	byDir      map[string]*Component
+	byDir      map[string][]*Component
 }
 
 // ErrUnknown is returned for a component name the graph does not hold.
@@ -146,14 +166,16 @@ func (e *CycleError) Error() string {
 func New(components []*Component) (*Graph, error) {
 	g := &Graph{
 		byName:     make(map[string]*Component, len(components)),
-		byDir:      make(map[string]*Component, len(components)),
+		byDir:      make(map[string][]*Component, len(components)),
 		dependents: map[string][]string{},
 	}
 	for _, c := range components {
-		if prev, ok := g.byDir[c.Dir]; ok {
-			return nil, fmt.Errorf("components %q and %q share the folder %s: one folder holds one component", prev.Name, c.Name, c.Dir)
+		for _, prev := range g.byDir[c.Dir] {
+			if len(prev.Exclude) == 0 || len(c.Exclude) == 0 {
+				return nil, fmt.Errorf("components %q and %q share the folder %s: one folder holds one component", prev.Name, c.Name, c.Dir)
+			}
 		}
-		g.byDir[c.Dir] = c
+		g.byDir[c.Dir] = append(g.byDir[c.Dir], c)
 		if prev, ok := g.byName[c.Name]; ok {
 			return nil, fmt.Errorf("component name %q is used by both %s and %s: set a distinct name in a component.yaml", c.Name, prev.Dir, c.Dir)
 		}
@@ -354,13 +376,23 @@ func (g *Graph) Path(a, b string) []string {
 	return nil
 }
 
-// Owner returns the component whose folder holds the slash-separated
-// repository path file (the deepest one when folders nest), or nil.
-func (g *Graph) Owner(file string) *Component {
+// Owners returns the components that own the slash-separated repository
+// path file: those of the deepest folder holding it that has components,
+// less the ones that exclude the file. Mostly one; the stacks of the
+// Terraform environment root share its .tf files. Nil when none does.
+func (g *Graph) Owners(file string) []*Component {
 	for dir := path.Dir(file); dir != "." && dir != "/"; dir = path.Dir(dir) {
-		if c, ok := g.byDir[dir]; ok {
-			return c
+		cs, ok := g.byDir[dir]
+		if !ok {
+			continue
 		}
+		var out []*Component
+		for _, c := range cs {
+			if c.Owns(file) {
+				out = append(out, c)
+			}
+		}
+		return out
 	}
 	return nil
 }

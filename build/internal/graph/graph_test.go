@@ -95,13 +95,46 @@ func TestOwnerPicksDeepestFolder(t *testing.T) {
 		t.Run(file, func(t *testing.T) {
 			t.Parallel()
 			got := ""
-			if c := g.Owner(file); c != nil {
-				got = c.Name
+			if cs := g.Owners(file); len(cs) == 1 {
+				got = cs[0].Name
+			} else if len(cs) > 1 {
+				t.Fatalf("Owners(%s) = %d components, want at most one", file, len(cs))
 			}
 			if got != want {
-				t.Errorf("Owner(%s) = %q, want %q", file, got, want)
+				t.Errorf("Owners(%s) = %q, want %q", file, got, want)
 			}
 		})
+	}
+}
+
+// TestOwnersOfASharedFolder: components that share a folder each exclude
+// the others' files; a file none excludes belongs to all of them.
+func TestOwnersOfASharedFolder(t *testing.T) {
+	t.Parallel()
+	g, err := graph.New([]*graph.Component{
+		{Name: "infra-dev", Dir: "infra/live", Exclude: []string{"prod.tfvars", "prod.backend.hcl"}},
+		{Name: "infra-prod", Dir: "infra/live", Exclude: []string{"dev.tfvars", "dev.backend.hcl"}},
+		{Name: "tfmod-kms", Dir: "infra/modules/kms"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string][]string{
+		"infra/live/eks.tf":          {"infra-dev", "infra-prod"},
+		"infra/live/prod.tfvars":     {"infra-prod"},
+		"infra/live/dev.backend.hcl": {"infra-dev"},
+		"infra/modules/kms/main.tf":  {"tfmod-kms"},
+		"infra/live/sub/prod.tfvars": {"infra-dev", "infra-prod"},
+		"infra/README.md":            nil,
+	}
+	for file, want := range tests {
+		var got []string
+		for _, c := range g.Owners(file) {
+			got = append(got, c.Name)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Owners(%s) (-want +got):\n%s", file, diff)
+		}
 	}
 }
 
@@ -123,6 +156,7 @@ func TestNewRejectsBadGraphs(t *testing.T) {
 		}, `depends on "ordrs": unknown component (did you mean "orders"?)`},
 		{"duplicate name", []*graph.Component{{Name: "a", Dir: "x"}, {Name: "a", Dir: "y"}}, `component name "a" is used by both x and y`},
 		{"shared folder", []*graph.Component{{Name: "a", Dir: "x"}, {Name: "b", Dir: "x"}}, "share the folder x"},
+		{"shared folder, one excludes nothing", []*graph.Component{{Name: "a", Dir: "x", Exclude: []string{"b.txt"}}, {Name: "b", Dir: "x"}}, "share the folder x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

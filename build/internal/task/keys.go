@@ -76,6 +76,11 @@ func (k *Keyer) Keys(ctx context.Context, target string, names []string) (map[st
 	if err != nil {
 		return nil, err
 	}
+	for i, n := range order {
+		if c := k.g.Get(n); len(c.Exclude) > 0 {
+			files[i] = owned(c, files[i])
+		}
+	}
 
 	// Tool versions may spawn a process the first time: ask them in parallel.
 	var wg sync.WaitGroup
@@ -251,4 +256,16 @@ func (k *Keyer) goModules() (map[string]string, error) {
 		}
 	})
 	return k.mods, k.modErr
+}
+
+// owned returns the files of its folder that c owns (a component that
+// shares its folder leaves out the files of the others).
+func owned(c *graph.Component, all Files) Files {
+	out := make(Files, len(all))
+	for p, d := range all {
+		if c.Owns(p) {
+			out[p] = d
+		}
+	}
+	return out
 }

@@ -141,7 +141,7 @@ type Resolver struct {
 	ws *workspace.Workspace
 
 	mu   sync.Mutex
-	byDC map[string]map[string]graph.Task // component dir -> resolved tasks
+	byDC map[string]map[string]graph.Task // component name -> resolved tasks
 }
 
 // NewResolver returns a resolver for the components of ws.
@@ -152,7 +152,7 @@ func NewResolver(ws *workspace.Workspace) *Resolver {
 // Tasks returns every task of c by target.
 func (r *Resolver) Tasks(c *graph.Component) (map[string]graph.Task, error) {
 	r.mu.Lock()
-	tasks, ok := r.byDC[c.Dir]
+	tasks, ok := r.byDC[c.Name]
 	r.mu.Unlock()
 	if ok {
 		return tasks, nil
@@ -190,7 +190,7 @@ func (r *Resolver) Tasks(c *graph.Component) (map[string]graph.Task, error) {
 		tasks[target] = merge(tasks[target], t)
 	}
 	r.mu.Lock()
-	r.byDC[c.Dir] = tasks
+	r.byDC[c.Name] = tasks
 	r.mu.Unlock()
 	return tasks, nil
 }
