@@ -28,14 +28,19 @@ func newCheckCommand(deps cli.Deps) *cobra.Command {
               referenced module outputs exist; variables are typed and
               described; every aws provider of a root module sets
               default_tags with the cost-allocation tags; the ssm:// names in
-              config/<env>.yaml are published by the env's discovery module;
-              env roots are identical but for <env>.tfvars; prod and staging
-              keep Multi-AZ, deletion protection, replication; backends use
-              S3 native locking; checkov skips carry an ID and a reason
+              config/<env>.yaml are published by the discovery module of
+              live/ with <env>.tfvars; each <env>.tfvars sets every required
+              variable, and staging's and prod's keep their posture
+              (Multi-AZ, deletion protection, replication, ...: a violation
+              is reported at its line in the file, named by the rule);
+              backends use S3 native locking; checkov skips carry an ID and
+              a reason
   fmt         terraform fmt -check -recursive
   tflint      the recommended terraform ruleset plus documented/typed/naming
   docs        README inputs/outputs match terraform-docs (fix: mono infra docs)
-  checkov     zero failed checks
+  checkov     zero failed checks: once over the modules, examples and
+              bootstrap, then once per environment over live/ with
+              --var-file <env>.tfvars
 
 Each problem is printed as file:line: [check] message; the exit code is 1 when
 there is any. --env limits the environment checks to one environment,

@@ -111,10 +111,10 @@ func TestIntegrationCheck(t *testing.T) {
 	}{
 		{
 			name:     "unknown module argument",
-			file:     "infrastructure/envs/dev/eks.tf",
+			file:     "infrastructure/live/eks.tf",
 			old:      "  kubernetes_version        = var.kubernetes_version\n",
 			new:      "  kubernetes_version        = var.kubernetes_version\n  enable_public_dashboard   = true\n",
-			wantFile: "infrastructure/envs/dev/eks.tf:",
+			wantFile: "infrastructure/live/eks.tf:",
 			wantIn:   `[interface] module "eks": unknown argument "enable_public_dashboard"`,
 		},
 		{
@@ -124,6 +124,14 @@ func TestIntegrationCheck(t *testing.T) {
 			new:      "  block_public_policy     = false\n  ignore_public_acls      = true\n  restrict_public_buckets = false\n}\n\nresource \"aws_s3_bucket_ownership_controls\" \"this\"",
 			wantFile: "infrastructure/modules/s3/main.tf:",
 			wantIn:   "[checkov] CKV_AWS_56 ",
+		},
+		{
+			name:     "prod without Multi-AZ",
+			file:     "infrastructure/live/prod.tfvars",
+			old:      "db_multi_az                = true",
+			new:      "db_multi_az                = false",
+			wantFile: "infrastructure/live/prod.tfvars:",
+			wantIn:   "[posture] prod must set db_multi_az = true",
 		},
 		{
 			name:     "untyped variable",

@@ -1,6 +1,7 @@
 // Package infracmd implements `mono infra`: plan and apply an environment's
-// Terraform stack with its backend and variable files (prod only from a
-// saved, confirmed plan), check the Terraform code with every static check
+// Terraform stack (the environment root infrastructure/live with the
+// environment's backend and variable files; prod only from a saved,
+// confirmed plan), check the Terraform code with every static check
 // that runs without providers, and regenerate the module READMEs.
 package infracmd
 
@@ -42,18 +43,22 @@ func NewCommand(deps cli.Deps) *cobra.Command {
 		Use:   "infra",
 		Short: "Plan, apply and check the Terraform infrastructure",
 		Long: `Work with the Terraform code under infrastructure/: modules/, the environment
-roots envs/<env>/ and bootstrap/ (the state bucket).
+root live/ (one set of .tf files for every environment; its stacks are
+infra-dev, infra-staging and infra-prod) and bootstrap/ (the state bucket).
 
 plan and apply run terraform in the stack's folder with the environment's
 backend file (<env>.backend.hcl: S3 state with native locking) and variable
-file (<env>.tfvars). prod is applied only from a plan saved by
+file (<env>.tfvars), and a working folder of the environment's own
+(.terraform/<env>), so that two environments never share an init. prod is applied only from a plan saved by
 'mono infra plan --env prod', after you type the environment name, or, where
 there is no terminal (CI after its approval step), with --yes-i-mean-prod.
 
 check runs every check that works without cloud access or providers:
 module interfaces, typed and described variables, cost-allocation tags,
-ssm:// names against the discovery module, environment parity, terraform fmt,
-tflint, checkov and the README inputs/outputs (terraform-docs).`,
+ssm:// names against the discovery module, each environment's variable and
+backend file and the staging and prod posture, terraform fmt, tflint, checkov
+(once per environment, with its variables) and the README inputs/outputs
+(terraform-docs).`,
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newPlanCommand(deps), newApplyCommand(deps), newCheckCommand(deps), newDocsCommand(deps))
@@ -62,7 +67,7 @@ tflint, checkov and the README inputs/outputs (terraform-docs).`,
 
 func addTarget(cmd *cobra.Command, o *Options, envRequired bool) {
 	cmd.Flags().StringVar(&o.Env, "env", "", "environment (dev, staging, prod)")
-	cmd.Flags().StringVar(&o.Stack, "stack", "", "stack: infra-<name>, <name> or its folder (default: the environment's root, envs/<env>)")
+	cmd.Flags().StringVar(&o.Stack, "stack", "", "stack: infra-<name>, <name> or its folder (default: the environment's stack of the root live/)")
 	if envRequired {
 		_ = cmd.MarkFlagRequired("env")
 	}
@@ -150,7 +155,7 @@ func ResolveStack(ws *workspace.Workspace, g *graph.Graph, env, stack string) (*
 	found, names := lookupStack(g, env, stack)
 	if found == nil {
 		if stack == "" {
-			return nil, cli.Usagef("environment %s has no Terraform stack (no infrastructure/envs/%s); stacks: %s", env, env, strings.Join(names, ", "))
+			return nil, cli.Usagef("environment %s has no Terraform stack (no infrastructure/%s/%s); stacks: %s", env, tfcheck.LiveDir, tfcheck.VarFile(env), strings.Join(names, ", "))
 		}
 		return nil, cli.Usagef("--stack: unknown stack %q (stacks: %s)", stack, strings.Join(names, ", "))
 	}
@@ -167,8 +172,9 @@ func ResolveStack(ws *workspace.Workspace, g *graph.Graph, env, stack string) (*
 }
 
 // lookupStack returns the stack named stack (by component name, name
-// without infra-, folder or folder name) or, when stack is empty, the stack
-// of env; and the names of all stacks.
+// without infra-, folder or folder name; of the stacks sharing a folder, the
+// one of env) or, when stack is empty, the stack of env; and the names of all
+// stacks.
 func lookupStack(g *graph.Graph, env, stack string) (*graph.Component, []string) {
 	var stacks []*graph.Component
 	for _, c := range g.Components() {
@@ -181,11 +187,21 @@ func lookupStack(g *graph.Graph, env, stack string) (*graph.Component, []string)
 	for i, c := range stacks {
 		names[i] = c.Name
 	}
+	ofEnv := func(c *graph.Component) bool { return len(c.Deploy.Envs) == 1 && c.Deploy.Envs[0] == env }
+	var byFolder []*graph.Component
 	for _, c := range stacks {
-		if stack == "" && len(c.Deploy.Envs) == 1 && c.Deploy.Envs[0] == env {
+		if stack == "" && ofEnv(c) {
 			return c, names
 		}
-		if stack != "" && (stack == c.Name || "infra-"+stack == c.Name || strings.TrimSuffix(stack, "/") == c.Dir || stack == path.Base(c.Dir)) {
+		if stack != "" && (stack == c.Name || "infra-"+stack == c.Name) {
+			return c, names
+		}
+		if stack != "" && (strings.TrimSuffix(stack, "/") == c.Dir || stack == path.Base(c.Dir)) {
+			byFolder = append(byFolder, c)
+		}
+	}
+	for _, c := range byFolder {
+		if len(byFolder) == 1 || ofEnv(c) {
 			return c, names
 		}
 	}

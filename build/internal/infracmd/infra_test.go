@@ -14,18 +14,20 @@ import (
 	"github.com/acme/platform/build/internal/cli"
 )
 
-// fakeRepo is a workspace with three stacks (envs/dev, envs/prod,
-// bootstrap) and a stand-in terraform that records its arguments.
+// fakeRepo is a workspace with the environment root live/ (one stack per
+// environment: infra-dev, infra-staging, infra-prod; staging without its
+// files), bootstrap, and a stand-in terraform that records its arguments.
 type fakeRepo struct {
 	root string
 	bin  string // folder of the stand-in terraform
 	log  string // the stand-in's record: one line per call
 }
 
-// standIn records "<args>" per call, creates the file of -out=, and prints
-// a plan summary for show.
+// standIn records "<args>" per call (and TF_DATA_DIR in <record>.datadir),
+// creates the file of -out=, and prints a plan summary for show.
 const standIn = `#!/bin/sh
 printf '%s\n' "$*" >> "$RECORD_FILE"
+printf '%s\n' "$TF_DATA_DIR" >> "$RECORD_FILE.datadir"
 for a in "$@"; do
   case "$a" in
     -out=*) : > "${a#-out=}" ;;
@@ -43,19 +45,18 @@ func newFakeRepo(t *testing.T) *fakeRepo {
 	r.bin = filepath.Join(r.root, ".fake-bin")
 	r.log = filepath.Join(r.root, "terraform.log")
 	files := map[string]string{
-		"mono.yaml":                                 "project: acme\nenvironments: [local, dev, staging, prod]\n",
-		"infrastructure/modules/net/main.tf":        "variable \"name\" {\n  type        = string\n  description = \"Name.\"\n}\n",
-		"infrastructure/envs/dev/main.tf":           "module \"net\" {\n  source = \"../../modules/net\"\n  name   = \"dev\"\n}\n",
-		"infrastructure/envs/dev/dev.tfvars":        "environment = \"dev\"\n",
-		"infrastructure/envs/dev/dev.backend.hcl":   "bucket = \"b\"\n",
-		"infrastructure/envs/prod/main.tf":          "module \"net\" {\n  source = \"../../modules/net\"\n  name   = \"prod\"\n}\n",
-		"infrastructure/envs/prod/prod.tfvars":      "environment = \"prod\"\n",
-		"infrastructure/envs/prod/prod.backend.hcl": "bucket = \"b\"\n",
-		"infrastructure/envs/staging/main.tf":       "terraform {}\n",
-		"infrastructure/bootstrap/main.tf":          "terraform {}\n",
-		"infrastructure/bootstrap/dev.tfvars":       "environment = \"dev\"\n",
-		"infrastructure/bootstrap/dev.backend.hcl":  "path = \"state/dev.tfstate\"\n",
-		".fake-bin/terraform":                       strings.ReplaceAll(standIn, `"$RECORD_FILE"`, "'"+r.log+"'"),
+		"mono.yaml":                                "project: acme\nenvironments: [local, dev, staging, prod]\n",
+		"infrastructure/modules/net/main.tf":       "variable \"name\" {\n  type        = string\n  description = \"Name.\"\n}\n",
+		"infrastructure/live/main.tf":              "module \"net\" {\n  source = \"../modules/net\"\n  name   = var.environment\n}\n",
+		"infrastructure/live/component.yaml":       "name: infra\nkind: terraform-stack\nperEnv: true\ndeploy:\n  envs: [dev, staging, prod]\n",
+		"infrastructure/live/dev.tfvars":           "environment = \"dev\"\n",
+		"infrastructure/live/dev.backend.hcl":      "bucket = \"b\"\n",
+		"infrastructure/live/prod.tfvars":          "environment = \"prod\"\n",
+		"infrastructure/live/prod.backend.hcl":     "bucket = \"b\"\n",
+		"infrastructure/bootstrap/main.tf":         "terraform {}\n",
+		"infrastructure/bootstrap/dev.tfvars":      "environment = \"dev\"\n",
+		"infrastructure/bootstrap/dev.backend.hcl": "path = \"state/dev.tfstate\"\n",
+		".fake-bin/terraform":                      strings.ReplaceAll(standIn, `"$RECORD_FILE`, `"`+r.log),
 	}
 	for name, content := range files {
 		p := filepath.Join(r.root, filepath.FromSlash(name))
@@ -119,14 +120,14 @@ func (r *fakeRepo) run(t *testing.T, in string, args ...string) (int, string) {
 }
 
 const (
-	devInit  = "-chdir=ROOT/infrastructure/envs/dev init -input=false -reconfigure -backend-config=dev.backend.hcl"
-	devPlan  = "-chdir=ROOT/infrastructure/envs/dev plan -input=false -lock-timeout=5m -var-file=dev.tfvars -out=ROOT/.mono/infra/dev-dev.tfplan"
-	devApply = "-chdir=ROOT/infrastructure/envs/dev apply -input=false -lock-timeout=5m ROOT/.mono/infra/dev-dev.tfplan"
+	devInit  = "-chdir=ROOT/infrastructure/live init -input=false -reconfigure -backend-config=dev.backend.hcl"
+	devPlan  = "-chdir=ROOT/infrastructure/live plan -input=false -lock-timeout=5m -var-file=dev.tfvars -out=ROOT/.mono/infra/dev-dev.tfplan"
+	devApply = "-chdir=ROOT/infrastructure/live apply -input=false -lock-timeout=5m ROOT/.mono/infra/dev-dev.tfplan"
 
-	prodInit  = "-chdir=ROOT/infrastructure/envs/prod init -input=false -reconfigure -backend-config=prod.backend.hcl"
-	prodPlan  = "-chdir=ROOT/infrastructure/envs/prod plan -input=false -lock-timeout=5m -var-file=prod.tfvars -out=ROOT/.mono/infra/prod-prod.tfplan"
-	prodShow  = "-chdir=ROOT/infrastructure/envs/prod show -no-color ROOT/.mono/infra/prod-prod.tfplan"
-	prodApply = "-chdir=ROOT/infrastructure/envs/prod apply -input=false -lock-timeout=5m ROOT/.mono/infra/prod-prod.tfplan"
+	prodInit  = "-chdir=ROOT/infrastructure/live init -input=false -reconfigure -backend-config=prod.backend.hcl"
+	prodPlan  = "-chdir=ROOT/infrastructure/live plan -input=false -lock-timeout=5m -var-file=prod.tfvars -out=ROOT/.mono/infra/prod-prod.tfplan"
+	prodShow  = "-chdir=ROOT/infrastructure/live show -no-color ROOT/.mono/infra/prod-prod.tfplan"
+	prodApply = "-chdir=ROOT/infrastructure/live apply -input=false -lock-timeout=5m ROOT/.mono/infra/prod-prod.tfplan"
 )
 
 func TestPlanAndApply(t *testing.T) {
@@ -206,6 +207,11 @@ func TestPlanAndApply(t *testing.T) {
 			wantText: []string{`unknown stack "network"`},
 		},
 		{
+			name:      "the environment root's folder picks the env's stack",
+			args:      []string{"plan", "--env", "dev", "--stack", "infrastructure/live"},
+			wantCalls: []string{devInit, devPlan},
+		},
+		{
 			name:     "another environment's stack",
 			args:     []string{"plan", "--env", "dev", "--stack", "prod"},
 			wantCode: cli.ExitUsage,
@@ -215,7 +221,7 @@ func TestPlanAndApply(t *testing.T) {
 			name:     "stack without the env's files",
 			args:     []string{"plan", "--env", "staging"},
 			wantCode: cli.ExitConfig,
-			wantText: []string{"infrastructure/envs/staging has no staging.tfvars"},
+			wantText: []string{"infrastructure/live has no staging.tfvars"},
 		},
 		{
 			name:     "env is required",
@@ -247,6 +253,26 @@ func TestPlanAndApply(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWorkingFolderPerEnvironment: the stacks of the environment root share
+// their folder, so each environment inits into a working folder of its own.
+func TestWorkingFolderPerEnvironment(t *testing.T) {
+	t.Parallel()
+	r := newFakeRepo(t)
+	for _, env := range []string{"dev", "prod"} {
+		if code, text := r.run(t, "", "plan", "--env", env); code != 0 {
+			t.Fatalf("plan --env %s: exit %d\n%s", env, code, text)
+		}
+	}
+	data, err := os.ReadFile(r.log + ".datadir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ".terraform/dev\n.terraform/dev\n.terraform/prod\n.terraform/prod\n"
+	if string(data) != want {
+		t.Errorf("TF_DATA_DIR per call = %q, want %q", data, want)
 	}
 }
 

@@ -80,8 +80,11 @@ func (r *Runner) planPath(st *Stack, o Options) (string, error) {
 	return filepath.Join(r.Dir, o.Plan), nil
 }
 
-// terraform runs `terraform -chdir=<stack> args...` with the streams of r.
-func (r *Runner) terraform(ctx context.Context, st *Stack, stdout io.Writer, args ...string) error {
+// terraform runs `terraform -chdir=<stack> args...` for env with the
+// streams of r. Each environment has a working folder of its own
+// (TF_DATA_DIR=.terraform/<env>): the stacks of the environment root share
+// their folder, and an init for dev must not switch prod's backend.
+func (r *Runner) terraform(ctx context.Context, st *Stack, env string, stdout io.Writer, args ...string) error {
 	bin, err := lookPath("terraform", r.Getenv("PATH"))
 	if err != nil {
 		return cli.Exit(cli.ExitMissing, err)
@@ -91,7 +94,7 @@ func (r *Runner) terraform(ctx context.Context, st *Stack, stdout io.Writer, arg
 	cmd := exec.CommandContext(ctx, bin, full...)
 	cmd.Stdin = nil
 	cmd.Stdout, cmd.Stderr = stdout, r.IO.ErrOut
-	cmd.Env = append(withPath(r.Environ, r.Getenv("PATH")), "TF_IN_AUTOMATION=1", "TF_INPUT=0")
+	cmd.Env = append(withPath(r.Environ, r.Getenv("PATH")), "TF_IN_AUTOMATION=1", "TF_INPUT=0", "TF_DATA_DIR="+filepath.Join(".terraform", env))
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("terraform %s in %s: %w", args[0], st.Rel, err)
 	}
@@ -99,7 +102,7 @@ func (r *Runner) terraform(ctx context.Context, st *Stack, stdout io.Writer, arg
 }
 
 func (r *Runner) init(ctx context.Context, st *Stack, env string) error {
-	return r.terraform(ctx, st, r.IO.Out, "init", "-input=false", "-reconfigure", "-backend-config="+tfcheck.BackendFile(env))
+	return r.terraform(ctx, st, env, r.IO.Out, "init", "-input=false", "-reconfigure", "-backend-config="+tfcheck.BackendFile(env))
 }
 
 // Plan runs init with the environment's backend and plan with its
@@ -117,7 +120,7 @@ func (r *Runner) Plan(ctx context.Context, st *Stack, o Options) (string, error)
 	if err := r.init(ctx, st, o.Env); err != nil {
 		return "", err
 	}
-	if err := r.terraform(ctx, st, r.IO.Out, "plan", "-input=false", "-lock-timeout=5m", "-var-file="+tfcheck.VarFile(o.Env), "-out="+planFile); err != nil {
+	if err := r.terraform(ctx, st, o.Env, r.IO.Out, "plan", "-input=false", "-lock-timeout=5m", "-var-file="+tfcheck.VarFile(o.Env), "-out="+planFile); err != nil {
 		return "", err
 	}
 	meta, err := json.MarshalIndent(PlanMeta{Env: o.Env, Stack: st.Name, Dir: st.Rel, Created: r.Now().UTC()}, "", "  ")
@@ -158,14 +161,14 @@ func (r *Runner) Apply(ctx context.Context, st *Stack, o Options) error {
 		}
 	}
 	if protected {
-		if err := r.terraform(ctx, st, r.IO.Out, "show", "-no-color", planFile); err != nil {
+		if err := r.terraform(ctx, st, o.Env, r.IO.Out, "show", "-no-color", planFile); err != nil {
 			return err
 		}
 		if err := r.confirm(o); err != nil {
 			return err
 		}
 	}
-	if err := r.terraform(ctx, st, r.IO.Out, "apply", "-input=false", "-lock-timeout=5m", planFile); err != nil {
+	if err := r.terraform(ctx, st, o.Env, r.IO.Out, "apply", "-input=false", "-lock-timeout=5m", planFile); err != nil {
 		return err
 	}
 	// A plan is applied once; terraform refuses a stale one anyway.
