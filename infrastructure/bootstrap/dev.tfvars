@@ -1,4 +1,4 @@
-# State bucket of dev (see envs/dev/dev.backend.hcl).
+# State bucket of dev (see live/dev.backend.hcl).
 project     = "acme"
 environment = "dev"
 account_id  = "111111111111"

@@ -1,5 +1,5 @@
 output "state_bucket" {
-  description = "Name of the state bucket, for envs/<env>/<env>.backend.hcl."
+  description = "Name of the state bucket, for live/<env>.backend.hcl."
   value       = module.state.bucket_id
 }
 

@@ -1,4 +1,4 @@
-# State bucket of prod (see envs/prod/prod.backend.hcl).
+# State bucket of prod (see live/prod.backend.hcl).
 project     = "acme"
 environment = "prod"
 account_id  = "333333333333"

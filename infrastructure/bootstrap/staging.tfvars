@@ -1,4 +1,4 @@
-# State bucket of staging (see envs/staging/staging.backend.hcl).
+# State bucket of staging (see live/staging.backend.hcl).
 project     = "acme"
 environment = "staging"
 account_id  = "222222222222"

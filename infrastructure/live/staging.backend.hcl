@@ -1,5 +1,7 @@
 # S3 state with native locking (a .tflock object next to the state; no
 # DynamoDB table). The bucket comes from infrastructure/bootstrap.
+# The key keeps the path from before the environments shared one root, so the
+# existing state is found where it is.
 bucket       = "acme-staging-tfstate-222222222222"
 key          = "envs/staging/terraform.tfstate"
 region       = "eu-central-1"

@@ -4,8 +4,8 @@
 //
 //   - every values file parses as YAML;
 //   - every ${ssm:///acme/<env>/...} placeholder names a parameter the
-//     environment's Terraform publishes (infrastructure/envs/<env>, the
-//     discovery module; the names config/README.md lists);
+//     environment's Terraform publishes (infrastructure/live with
+//     <env>.tfvars, the discovery module; the names config/README.md lists);
 //   - every Kubernetes Secret the values name (keys ending in SecretName) is
 //     one the release makes with External Secrets (deploy.settings.
 //     external_secrets of its component.yaml), and every Secrets Manager
@@ -118,14 +118,14 @@ func Check(root, dir string) ([]Finding, error) {
 		for _, f := range found {
 			out = append(out, Finding{File: f.File, Line: f.Line, Message: f.Message})
 		}
-		secrets, err := definedSecrets(filepath.Join(root, tfcheck.DefaultDir, "envs", env))
+		secrets, err := definedSecrets(filepath.Join(root, tfcheck.DefaultDir, tfcheck.LiveDir))
 		if err != nil {
 			return nil, err
 		}
 		for _, es := range s.ExternalSecrets {
 			if !secrets[es.Secret] {
 				out = append(out, Finding{File: rel(manifestPath), Line: lineOf(raw, "secret: "+es.Secret),
-					Message: fmt.Sprintf("external secret %s reads acme/%s/%s, which infrastructure/envs/%s does not define (defined: %s)", es.Name, env, es.Secret, env, keys(secrets))})
+					Message: fmt.Sprintf("external secret %s reads acme/%s/%s, which infrastructure/%s does not define (defined: %s)", es.Name, env, es.Secret, tfcheck.LiveDir, keys(secrets))})
 			}
 		}
 		for _, v := range s.Values {
@@ -195,7 +195,7 @@ func checkValues(path, display, env string, published []string, made map[string]
 		}
 	}
 	walk(&doc, "")
-	for _, f := range tfcheck.MissingRefs(refs, published, "infrastructure/envs/"+env) {
+	for _, f := range tfcheck.MissingRefs(refs, published, tfcheck.Publisher(env)) {
 		out = append(out, Finding{File: f.File, Line: f.Line, Message: f.Message})
 	}
 	return out, nil
@@ -210,8 +210,9 @@ func literalSecretKey(k string) bool {
 	return false
 }
 
-// definedSecrets reads the secret names an environment root defines: the
-// keys of the secrets input of its calls of modules/secrets.
+// definedSecrets reads the secret names the environment root defines (the
+// same in every environment): the keys of the secrets input of its calls of
+// modules/secrets.
 func definedSecrets(envDir string) (map[string]bool, error) {
 	out := map[string]bool{}
 	files, err := filepath.Glob(filepath.Join(envDir, "*.tf"))

@@ -76,12 +76,12 @@ func TestPlanted(t *testing.T) {
 	}
 	all := strings.Join(got, "\n")
 	for _, want := range []string{
-		"parameter /acme/dev/s3/airflow-log/bucket is not published by the discovery module of infrastructure/envs/dev (did you mean /acme/dev/s3/airflow-logs/bucket?)",
+		"parameter /acme/dev/s3/airflow-log/bucket is not published by the discovery module of infrastructure/live with dev.tfvars (did you mean /acme/dev/s3/airflow-logs/bucket?)",
 		"${ssm:///acme/prod/region} names another environment than staging",
 		"values-prod.yaml: malformed YAML",
 		`fernetKeySecretName: Secret "airflow-fernet" is not made by the release`,
 		"fernetKey holds a literal secret",
-		"external secret airflow-jwt-secret reads acme/dev/airflow-jwt, which infrastructure/envs/dev does not define",
+		"external secret airflow-jwt-secret reads acme/dev/airflow-jwt, which infrastructure/live does not define",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("missing finding %q in:\n%s", want, all)
