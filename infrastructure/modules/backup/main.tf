@@ -20,16 +20,6 @@ module "kms" {
   alias       = "${var.name}-backup"
 }
 
-moved {
-  from = aws_kms_key.this
-  to   = module.kms.aws_kms_key.this
-}
-
-moved {
-  from = aws_kms_alias.this
-  to   = module.kms.aws_kms_alias.this[0]
-}
-
 resource "aws_backup_vault" "this" {
   name        = var.name
   kms_key_arn = module.kms.key_arn

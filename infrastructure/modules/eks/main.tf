@@ -40,16 +40,6 @@ module "kms" {
   cloudwatch_log_group_names = ["/aws/eks/${var.name}/*"]
 }
 
-moved {
-  from = aws_kms_key.this
-  to   = module.kms.aws_kms_key.this
-}
-
-moved {
-  from = aws_kms_alias.this
-  to   = module.kms.aws_kms_alias.this[0]
-}
-
 # Created before the cluster so that retention and encryption apply from the
 # first log line (EKS would otherwise create it without either).
 resource "aws_cloudwatch_log_group" "this" {

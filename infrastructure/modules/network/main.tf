@@ -299,16 +299,6 @@ module "kms" {
   cloudwatch_log_group_names = ["/aws/vpc/${var.name}/*"]
 }
 
-moved {
-  from = aws_kms_key.this
-  to   = module.kms.aws_kms_key.this
-}
-
-moved {
-  from = aws_kms_alias.this
-  to   = module.kms.aws_kms_alias.this[0]
-}
-
 resource "aws_cloudwatch_log_group" "flow_log" {
   name              = "/aws/vpc/${var.name}/flow-logs"
   retention_in_days = var.flow_log_retention_days

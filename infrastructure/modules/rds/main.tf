@@ -16,16 +16,6 @@ module "kms" {
   alias       = "${var.name}-rds"
 }
 
-moved {
-  from = aws_kms_key.this
-  to   = module.kms.aws_kms_key.this
-}
-
-moved {
-  from = aws_kms_alias.this
-  to   = module.kms.aws_kms_alias.this[0]
-}
-
 ################################################################################
 # Instance
 ################################################################################
@@ -168,11 +158,6 @@ module "replica_kms" {
   }
 
   description = "RDS ${var.name}: backups replicated from the primary region"
-}
-
-moved {
-  from = aws_kms_key.replica[0]
-  to   = module.replica_kms[0].aws_kms_key.this
 }
 
 resource "aws_db_instance_automated_backups_replication" "this" {

@@ -10,16 +10,6 @@ module "kms" {
   alias       = "s3/${var.bucket}"
 }
 
-moved {
-  from = aws_kms_key.this
-  to   = module.kms.aws_kms_key.this
-}
-
-moved {
-  from = aws_kms_alias.this
-  to   = module.kms.aws_kms_alias.this[0]
-}
-
 resource "aws_s3_bucket" "this" {
   # checkov:skip=CKV2_AWS_62: objects are read by programs on demand; EventBridge notifications are on (aws_s3_bucket_notification) for those who need events.
   bucket        = var.bucket
@@ -168,11 +158,6 @@ module "replica_kms" {
   }
 
   description = "S3 bucket ${var.bucket}-replica"
-}
-
-moved {
-  from = aws_kms_key.replica[0]
-  to   = module.replica_kms[0].aws_kms_key.this
 }
 
 resource "aws_s3_bucket" "replica" {

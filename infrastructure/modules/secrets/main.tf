@@ -10,16 +10,6 @@ module "kms" {
   alias       = "${replace(var.name_prefix, "/", "-")}-secrets"
 }
 
-moved {
-  from = aws_kms_key.this
-  to   = module.kms.aws_kms_key.this
-}
-
-moved {
-  from = aws_kms_alias.this
-  to   = module.kms.aws_kms_alias.this[0]
-}
-
 resource "aws_secretsmanager_secret" "this" {
   # checkov:skip=CKV2_AWS_57: third-party API keys have no rotation function; rotation is configured per secret where one exists (rotation_lambda_arn).
   for_each = var.secrets
