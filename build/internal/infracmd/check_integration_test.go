@@ -108,6 +108,9 @@ func TestIntegrationCheck(t *testing.T) {
 		name             string
 		file, old, new   string
 		wantFile, wantIn string
+		// args are extra flags of the check (--env limits checkov to
+		// the one environment's run).
+		args []string
 	}{
 		{
 			name:     "unknown module argument",
@@ -132,6 +135,7 @@ func TestIntegrationCheck(t *testing.T) {
 			new:      "db_multi_az                = false",
 			wantFile: "infrastructure/live/prod.tfvars:",
 			wantIn:   "[posture] prod must set db_multi_az = true",
+			args:     []string{"--env", "prod"},
 		},
 		{
 			name:     "untyped variable",
@@ -147,7 +151,7 @@ func TestIntegrationCheck(t *testing.T) {
 			t.Parallel()
 			root := copyWorkspace(t, repo)
 			plant(t, root, tc.file, tc.old, tc.new)
-			code, text := runCheck(t, root)
+			code, text := runCheck(t, root, tc.args...)
 			if code != cli.ExitFailed {
 				t.Errorf("exit %d, want %d:\n%s", code, cli.ExitFailed, text)
 			}
