@@ -5,8 +5,10 @@ package workspace
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/acme/platform/build/internal/graph"
 	"github.com/acme/platform/build/internal/strictyaml"
@@ -36,12 +38,31 @@ type Settings struct {
 	Cache CacheSettings `yaml:"cache"`
 }
 
-// CacheSettings bound the local task cache.
+// CacheSettings bound the local task cache and name the remote one.
 type CacheSettings struct {
 	// Dir is the cache folder, relative to the root.
 	Dir string `yaml:"dir"`
 	// MaxSizeMB bounds the cache; the least recently used entries go first.
 	MaxSizeMB int64 `yaml:"maxSizeMB"`
+	// Remote is the shared cache behind the local one; nil: none.
+	Remote *RemoteCache `yaml:"remote"`
+}
+
+// RemoteCache is cache.remote: an S3 bucket that CI writes and laptops read.
+type RemoteCache struct {
+	// Type is the kind of store; s3 is the only one.
+	Type string `yaml:"type"`
+	// Bucket is the S3 bucket.
+	Bucket string `yaml:"bucket"`
+	// Prefix is put before every key; Load ends it with a slash.
+	Prefix string `yaml:"prefix"`
+	// Region of the bucket; empty: the AWS default chain (AWS_REGION).
+	Region string `yaml:"region"`
+	// Endpoint overrides the S3 endpoint (an emulator such as moto).
+	Endpoint string `yaml:"endpoint"`
+	// Write stores successful tasks in the remote too (CI); false only
+	// reads (laptops). MONO_CACHE_REMOTE_WRITE overrides it.
+	Write bool `yaml:"write"`
 }
 
 // Defaults returns the settings used for keys mono.yaml leaves out.
@@ -105,7 +126,40 @@ func Load(root string) (*Workspace, error) {
 			return nil, fmt.Errorf("%s: goRoots.%s: kind %q is not a Go kind (one of go-service, go-job, go-lib, go-tool)", FileName, dir, k)
 		}
 	}
+	if r := s.Cache.Remote; r != nil {
+		if err := r.check(); err != nil {
+			return nil, fmt.Errorf("%s: cache.remote.%w", FileName, err)
+		}
+	}
 	return &Workspace{Root: root, Settings: s}, nil
+}
+
+// check validates the remote cache settings and normalizes the prefix; an
+// error starts with the key below cache.remote.
+func (r *RemoteCache) check() error {
+	if r.Type != "s3" {
+		return fmt.Errorf("type: %q is not a remote cache type (s3)", r.Type)
+	}
+	if r.Bucket == "" {
+		return errors.New("bucket: required: the S3 bucket of the shared cache")
+	}
+	if strings.ContainsAny(r.Bucket, "/: ") {
+		return fmt.Errorf("bucket: %q is a bucket name, not a path or URL (put folders in cache.remote.prefix)", r.Bucket)
+	}
+	p := strings.TrimSuffix(r.Prefix, "/")
+	if p != "" && (strings.Contains("/"+p+"/", "//") || strings.Contains("/"+p+"/", "/../") || strings.Contains("/"+p+"/", "/./")) {
+		return fmt.Errorf("prefix: %q must be a relative slash path without empty, . or .. segments", r.Prefix)
+	}
+	if p != "" {
+		r.Prefix = p + "/"
+	}
+	if r.Endpoint != "" {
+		u, err := url.Parse(r.Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("endpoint: %q is not an http(s) URL", r.Endpoint)
+		}
+	}
+	return nil
 }
 
 // ValidEnv reports whether env is one of the workspace's environments.
