@@ -192,8 +192,12 @@ func (r *runner) execute(ctx context.Context, n *node, slots chan struct{}, stop
 	n.status = statusOK
 	if cacheable {
 		if err := r.store1(ctx, n); err != nil {
-			n.warn = "not cached: " + err.Error()
-			return
+			msg, ok := cacheWarning(err) // stored locally; the remote failed
+			if !ok {
+				n.addWarn("not cached: " + err.Error())
+				return
+			}
+			n.addWarn(msg)
 		}
 		if err := r.manifests.Save(n.m); err != nil {
 			n.warn = err.Error()
@@ -340,6 +344,9 @@ func (r *runner) store1(ctx context.Context, n *node) error {
 func (r *runner) restore(ctx context.Context, n *node) (bool, error) {
 	rc, err := r.store.Get(ctx, n.m.Key)
 	if errors.Is(err, cache.ErrNotFound) {
+		if msg, ok := cacheWarning(err); ok {
+			n.addWarn(msg)
+		}
 		return false, nil
 	}
 	if err != nil {

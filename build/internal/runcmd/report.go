@@ -319,7 +319,9 @@ func (r *runner) dryRun(ctx context.Context, nodes []*node) error {
 		n.status, n.cache = "planned", "off"
 		if n.task.Cacheable() {
 			ok, err := r.store.Has(ctx, n.m.Key)
-			if err != nil {
+			if msg, isWarn := cacheWarning(err); isWarn {
+				n.addWarn(msg)
+			} else if err != nil {
 				return err
 			}
 			n.cache = "miss"

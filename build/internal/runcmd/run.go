@@ -55,7 +55,9 @@ task starts after the same target of the components it depends on.
 A task whose inputs (files, command, declared env vars and tool versions, Go
 module versions, the hashes of its dependencies) match a stored success is
 not run: its outputs are restored and its log replayed from the cache
-(` + "`.mono/cache`" + `, bounded by cache.maxSizeMB in mono.yaml).
+(` + "`.mono/cache`" + `, bounded by cache.maxSizeMB in mono.yaml; behind it the
+S3 store of cache.remote, when set: read, and written with
+MONO_CACHE_REMOTE_WRITE=1 or cache.remote.write).
 
 Default tasks per kind (override per kind in mono.yaml tasks:, per component
 in component.yaml tasks:):
@@ -113,7 +115,7 @@ func Run(ctx context.Context, deps cli.Deps, o Options) error {
 	if err != nil {
 		return err
 	}
-	r, err := newRunner(ws, g, deps, o)
+	r, err := newRunner(ctx, ws, g, deps, o)
 	if err != nil {
 		return err
 	}
@@ -147,9 +149,9 @@ func CacheDir(ws *workspace.Workspace) string {
 	return ws.Path(dir)
 }
 
-func newRunner(ws *workspace.Workspace, g *graph.Graph, deps cli.Deps, o Options) (*runner, error) {
+func newRunner(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, deps cli.Deps, o Options) (*runner, error) {
 	dir := CacheDir(ws)
-	store, err := cache.NewLocal(filepath.Join(dir, "entries"), ws.Settings.Cache.MaxSizeMB<<20)
+	store, err := openStore(ctx, ws, deps, dir)
 	if err != nil {
 		return nil, err
 	}
