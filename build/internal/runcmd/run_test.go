@@ -64,8 +64,14 @@ type result struct {
 // run runs `mono run args...` in-process through the cobra command.
 func run(t *testing.T, ctx context.Context, dir string, args ...string) result {
 	t.Helper()
+	return runEnv(t, ctx, dir, os.Environ(), args...)
+}
+
+// runEnv is run with environ as the process environment.
+func runEnv(t *testing.T, ctx context.Context, dir string, environ []string, args ...string) result {
+	t.Helper()
 	var out, errb bytes.Buffer
-	deps := cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errb}, Dir: dir, Environ: os.Environ()}
+	deps := cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errb}, Dir: dir, Environ: environ}
 	cmd := runcmd.NewCommand(deps)
 	cmd.SetArgs(args)
 	cmd.SetOut(&out)
