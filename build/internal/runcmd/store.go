@@ -4,8 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"path/filepath"
 	"strconv"
+	"time"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
 	"github.com/acme/platform/build/internal/cache"
 	"github.com/acme/platform/build/internal/cli"
@@ -13,6 +18,9 @@ import (
 	"github.com/acme/platform/libs/cloud/blob"
 	"github.com/acme/platform/libs/config"
 )
+
+// remoteTimeout bounds one call to the remote cache, transfer included.
+const remoteTimeout = 5 * time.Minute
 
 // RemoteWriteEnv overrides cache.remote.write of mono.yaml: CI sets it to 1.
 const RemoteWriteEnv = "MONO_CACHE_REMOTE_WRITE"
@@ -39,13 +47,20 @@ func openStore(ctx context.Context, ws *workspace.Workspace, deps cli.Deps, dir 
 	awsCfg, err := config.NewAWSConfig(ctx, config.AWS{Region: rs.Region, Endpoint: rs.Endpoint})
 	var bucket *blob.Bucket
 	if err == nil {
+		// Entries are whole build outputs: keep the bounds on connecting
+		// and on the first byte of an answer, but not libs/config's 10 s
+		// per request, which would cut a large transfer; remoteTimeout
+		// bounds each call instead.
+		awsCfg.HTTPClient = awshttp.NewBuildableClient().
+			WithDialerOptions(func(d *net.Dialer) { d.Timeout = 3 * time.Second }).
+			WithTransportOptions(func(tr *http.Transport) { tr.ResponseHeaderTimeout = 10 * time.Second })
 		bucket, err = blob.NewS3(ctx, blob.NewS3Client(awsCfg), "mono-cache", rs.Bucket, rs.Prefix)
 	}
 	if err != nil {
 		fmt.Fprintf(deps.IO.ErrOut, "mono run: warning: remote cache %s: %v; using the local cache only\n", name, err)
 		return local, nil
 	}
-	return cache.NewTiered(local, cache.NewRemote(bucket, name), cache.TieredOptions{Write: write}), nil
+	return cache.NewTiered(local, cache.NewRemote(bucket, name), cache.TieredOptions{Write: write, Timeout: remoteTimeout}), nil
 }
 
 // cacheWarning returns the message of the cache.Warning in err, if any.
