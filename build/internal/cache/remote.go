@@ -93,7 +93,7 @@ func (r *Remote) Put(ctx context.Context, key string, src io.Reader) error {
 	h := sha256.New()
 	counted := &countingReader{r: io.TeeReader(src, h)}
 	body := io.MultiReader(counted, &lazyReader{fill: func() []byte { return trailer(counted.n, h) }})
-	return r.objs.Put(ctx, key, body, blob.PutOptions{ContentType: "application/x-tar"})
+	return r.objs.Put(ctx, key, body, blob.PutOptions{})
 }
 
 func trailer(n int64, h hash.Hash) []byte {

@@ -1,7 +1,9 @@
 // Package cache keeps the results of successful tasks by content key: a
 // Store holds opaque entries (one archive per key), and the entry format
 // (entry.go) packs a task's metadata, log and output files into one stream,
-// so a remote store (S3) only has to move bytes.
+// so a remote store only has to move bytes. Local keeps entries in a
+// folder, Remote in a blob store (S3) with a digest checked on read, and
+// Tiered puts the local store in front of the remote one.
 package cache
 
 import (
@@ -16,9 +18,7 @@ var ErrNotFound = errors.New("cache entry not found")
 // ErrTooLarge is returned by Put for an entry larger than the store's bound.
 var ErrTooLarge = errors.New("cache entry larger than the cache size bound")
 
-// Store keeps entries by key. Keys are lowercase hex digests. Local is the
-// first implementation; a remote one (S3 object per key) fits the same three
-// methods.
+// Store keeps entries by key. Keys are lowercase hex digests.
 type Store interface {
 	// Has reports whether the store holds key, without reading it.
 	Has(ctx context.Context, key string) (bool, error)

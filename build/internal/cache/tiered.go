@@ -18,6 +18,7 @@ type Warning struct {
 	miss bool
 }
 
+// Error returns the message: what failed, in which store, for which key.
 func (w *Warning) Error() string { return w.msg }
 
 // Is makes a Warning from Get match ErrNotFound.
