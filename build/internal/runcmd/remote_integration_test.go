@@ -170,6 +170,13 @@ func TestIntegrationRemoteCacheUnreachable(t *testing.T) {
 	l.Close() // nothing listens there now
 	dir := workspace(t, map[string]string{"a": component("a", "true"), "b": component("b", "true"), "c": component("c", "true")})
 	write(t, dir, map[string]string{"mono.yaml": "project: t\nenvironments: [local]\ncache:\n  remote: {type: s3, bucket: cache, region: us-east-1, endpoint: '" + endpoint + "', write: true}\n"})
+	dry := run(t, context.Background(), dir, "build", "--dry-run")
+	if dry.code != 0 || strings.Count(dry.stderr, "unreachable") != 1 {
+		t.Errorf("dry run: exit %d, want 0 and one warning:\n%s%s", dry.code, dry.stdout, dry.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".mono")); err == nil {
+		t.Error("the dry run created .mono")
+	}
 	start := time.Now()
 	r := run(t, context.Background(), dir, "build")
 	if r.code != 0 {
@@ -182,7 +189,6 @@ func TestIntegrationRemoteCacheUnreachable(t *testing.T) {
 	if n := strings.Count(out, "unreachable"); n != 1 {
 		t.Errorf("%d unreachable warnings; want 1:\n%s", n, out)
 	}
-	t.Logf("%s", out)
 	if r := run(t, context.Background(), dir, "build"); !strings.Contains(r.stdout, "3 cached") {
 		t.Errorf("second run not from the local cache:\n%s%s", r.stdout, r.stderr)
 	}

@@ -362,6 +362,11 @@ func (r *runner) dryRun(ctx context.Context, nodes []*node) error {
 		return err
 	}
 	for _, n := range nodes {
+		if n.warn != "" {
+			fmt.Fprintf(r.deps.IO.ErrOut, "mono run: warning: %s: %s\n", n.name(), n.warn)
+		}
+	}
+	for _, n := range nodes {
 		if len(n.changes) > 0 {
 			fmt.Fprintf(w, "%s: miss:\n", n.name())
 			for _, c := range n.changes {
