@@ -90,6 +90,9 @@ func Open(ctx context.Context, logical string, stores map[string]components.Blob
 func NewS3Client(cfg aws.Config) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
 		o.Retryer = cloud.Retryer()
+		// cfg's RetryMaxAttempts (2 from config.NewAWSConfig, tuned for
+		// configuration lookups) would otherwise cap the policy above.
+		o.RetryMaxAttempts = 0
 		o.UsePathStyle = cloud.UsesEmulator(cfg)
 	})
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/acme/platform/libs/cloud"
 	"github.com/acme/platform/libs/cloud/blob"
 	"github.com/acme/platform/libs/cloud/blob/blobtest"
@@ -101,5 +103,15 @@ func TestFolderFiles(t *testing.T) {
 		if err := s.Put(ctx, k, strings.NewReader("x"), blob.PutOptions{}); !errors.Is(err, cloud.ErrInvalid) {
 			t.Errorf("Put(%q) = %v, want ErrInvalid", k, err)
 		}
+	}
+}
+
+// TestS3ClientRetries checks that the cloud retry policy is what the S3
+// client uses, even from a configuration that asks for few attempts.
+func TestS3ClientRetries(t *testing.T) {
+	t.Parallel()
+	c := blob.NewS3Client(aws.Config{Region: "eu-central-1", RetryMaxAttempts: 2})
+	if got, want := c.Options().Retryer.MaxAttempts(), cloud.Retryer().MaxAttempts(); got != want {
+		t.Errorf("S3 client makes %d attempts, want the cloud policy's %d", got, want)
 	}
 }
