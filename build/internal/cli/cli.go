@@ -110,12 +110,17 @@ type Deps struct {
 	// layer of the configuration and what the processes mono starts get.
 	// Commands never read the real environment themselves.
 	Environ []string
+	// Terminal reports whether a stream is a terminal: IsTerminal in the
+	// real process, nil (never) unless a test forces it. See Colour.
+	Terminal func(io.Writer) bool
+	// Flags are the global flags, bound by the root command (nil: defaults).
+	Flags *Flags
 }
 
 // System returns Deps for the real process.
 func System() Deps {
 	dir, _ := os.Getwd()
-	return Deps{IO: IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}, Dir: dir, Environ: os.Environ()}
+	return Deps{IO: IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}, Dir: dir, Environ: os.Environ(), Terminal: IsTerminal, Flags: &Flags{}}
 }
 
 // Getenv returns the value of key in Environ ("" when unset; the last
