@@ -19,6 +19,9 @@ import (
 
 // NewCommand returns the root `mono` command with every subcommand.
 func NewCommand(deps cli.Deps) *cobra.Command {
+	if deps.Flags == nil {
+		deps.Flags = &cli.Flags{}
+	}
 	root := &cobra.Command{
 		Use:   "mono",
 		Short: "Build, test, configure and deploy the mono-repo",
@@ -28,6 +31,9 @@ dependencies between them, and how to build, test and deploy each one.
 
 It works from any folder inside the repository.
 
+Output for people is coloured on a terminal; --no-color, or NO_COLOR set to
+any value (https://no-color.org), turns colour off.
+
 ` + cli.ExitHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -35,6 +41,7 @@ It works from any folder inside the repository.
 	root.SetIn(deps.IO.In)
 	root.SetOut(deps.IO.Out)
 	root.SetErr(deps.IO.ErrOut)
+	root.PersistentFlags().BoolVar(&deps.Flags.NoColor, "no-color", false, "no colour in the output (also: NO_COLOR set to any value)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return cli.Exit(cli.ExitUsage, err)
 	})
@@ -59,6 +66,9 @@ It works from any folder inside the repository.
 // Main runs mono with args and returns the process exit code. Errors are
 // printed once, here.
 func Main(ctx context.Context, args []string, deps cli.Deps) int {
+	if deps.Flags == nil {
+		deps.Flags = &cli.Flags{}
+	}
 	root := NewCommand(deps)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
@@ -69,7 +79,7 @@ func Main(ctx context.Context, args []string, deps cli.Deps) int {
 	if cmd != nil && isUsageErr(err) {
 		code = cli.ExitUsage
 	}
-	fmt.Fprintf(deps.IO.ErrOut, "mono: %v\n", err)
+	fmt.Fprintf(deps.IO.ErrOut, "%s %v\n", deps.Style(deps.IO.ErrOut).Fail("mono:"), err)
 	if code == cli.ExitUsage && cmd != nil {
 		fmt.Fprintf(deps.IO.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}

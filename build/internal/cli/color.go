@@ -45,14 +45,15 @@ func (d Deps) Style(w io.Writer) Style { return Style{On: d.Colour(w)} }
 // Style colours words of output for people; the zero Style is plain.
 type Style struct{ On bool }
 
-// ANSI SGR sequences.
+// ANSI SGR sequences. The colours of words all have the same length, so
+// columns of coloured words still line up in a tabwriter.
 const (
 	sgrReset  = "\x1b[0m"
 	sgrBold   = "\x1b[1m"
 	sgrRed    = "\x1b[31m"
 	sgrGreen  = "\x1b[32m"
 	sgrYellow = "\x1b[33m"
-	sgrDim    = "\x1b[2m"
+	sgrGrey   = "\x1b[90m"
 )
 
 func (s Style) paint(sgr, text string) string {
@@ -71,8 +72,8 @@ func (s Style) Fail(text string) string { return s.paint(sgrRed, text) }
 // Warn colours a warning word (missing optional tool) yellow.
 func (s Style) Warn(text string) string { return s.paint(sgrYellow, text) }
 
-// Dim colours a word of little weight (cached, skipped) faint.
-func (s Style) Dim(text string) string { return s.paint(sgrDim, text) }
+// Dim colours a word of little weight (cached) grey.
+func (s Style) Dim(text string) string { return s.paint(sgrGrey, text) }
 
 // Bold makes a heading bold.
 func (s Style) Bold(text string) string { return s.paint(sgrBold, text) }

@@ -3,6 +3,7 @@ package doctorcmd_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -192,4 +193,24 @@ func newCommand(deps cli.Deps) *cobra.Command {
 	cmd := doctorcmd.NewCommand(deps)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	return cmd
+}
+
+func TestDoctorColour(t *testing.T) {
+	t.Parallel()
+	deps, out := fakeTools(t, "tflint", "git")
+	deps.Terminal = func(io.Writer) bool { return true }
+	err := newCommand(deps).Execute()
+	if cli.CodeOf(err) != cli.ExitMissing {
+		t.Fatalf("err = %v, want exit code 5", err)
+	}
+	for _, want := range []string{"\x1b[32mok\x1b[0m", "\x1b[33mmissing\x1b[0m", "\x1b[31mMISSING\x1b[0m"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%q", want, out)
+		}
+	}
+	// The colour does not shift the columns.
+	plain := cli.Plain(out.String())
+	if !strings.Contains(plain, "  ok       terraform-docs    0.20.0") || !strings.Contains(plain, "  missing  tflint            -") {
+		t.Errorf("columns do not line up:\n%s", plain)
+	}
 }

@@ -31,12 +31,28 @@ type reporter interface {
 func newReporter(deps cli.Deps, o Options, total int) reporter {
 	streams := deps.IO
 	if o.JSON {
-		return &plainReporter{w: streams.ErrOut, total: total, o: o}
+		return &plainReporter{w: streams.ErrOut, st: deps.Style(streams.ErrOut), total: total, o: o}
 	}
 	if f, ok := streams.Out.(*os.File); ok && term.IsTerminal(int(f.Fd())) && deps.Getenv("CI") == "" {
-		return newLiveReporter(f, total, o)
+		return newLiveReporter(f, deps.Style(f), total, o)
 	}
-	return &plainReporter{w: streams.Out, total: total, o: o}
+	return &plainReporter{w: streams.Out, st: deps.Style(streams.Out), total: total, o: o}
+}
+
+// paint colours a task status for people: ok green, cached grey, failed
+// red, skipped yellow.
+func paint(st cli.Style, status string) string {
+	switch status {
+	case statusOK:
+		return st.OK(status)
+	case statusCached:
+		return st.Dim(status)
+	case statusFailed:
+		return st.Fail(status)
+	case statusSkipped:
+		return st.Warn(status)
+	}
+	return status
 }
 
 // plainReporter prints one line per finished task:
@@ -44,6 +60,7 @@ func newReporter(deps cli.Deps, o Options, total int) reporter {
 type plainReporter struct {
 	mu    sync.Mutex
 	w     io.Writer
+	st    cli.Style
 	total int
 	o     Options
 }
@@ -53,14 +70,14 @@ func (p *plainReporter) start(*node) {}
 func (p *plainReporter) finish(n *node, done int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	writeFinished(p.w, n, done, p.total, p.o)
+	writeFinished(p.w, p.st, n, done, p.total, p.o)
 }
 
 func (p *plainReporter) close() {}
 
 // writeFinished writes a task's line and what goes with it: warnings, the
 // explanation of a miss, and with --verbose the log.
-func writeFinished(w io.Writer, n *node, done, total int, o Options) {
+func writeFinished(w io.Writer, st cli.Style, n *node, done, total int, o Options) {
 	detail := fmtDur(n.dur)
 	switch {
 	case n.status == statusSkipped:
@@ -68,9 +85,9 @@ func writeFinished(w io.Writer, n *node, done, total int, o Options) {
 	case n.status == statusFailed:
 		detail += " (" + n.reason + ")"
 	}
-	fmt.Fprintf(w, "[%d/%d] %-7s %s  %s\n", done, total, n.status, n.name(), detail)
+	fmt.Fprintf(w, "[%d/%d] %s %s  %s\n", done, total, st.Pad(paint(st, n.status), 7), n.name(), detail)
 	if n.warn != "" {
-		fmt.Fprintf(w, "  warning: %s\n", n.warn)
+		fmt.Fprintf(w, "  %s %s\n", st.Warn("warning:"), n.warn)
 	}
 	if o.Explain {
 		for _, c := range n.changes {
@@ -107,6 +124,7 @@ func fmtDur(d time.Duration) string {
 type liveReporter struct {
 	mu      sync.Mutex
 	w       io.Writer
+	st      cli.Style
 	total   int
 	o       Options
 	started time.Time
@@ -118,8 +136,8 @@ type liveReporter struct {
 	stopped chan struct{}
 }
 
-func newLiveReporter(w io.Writer, total int, o Options) *liveReporter {
-	l := &liveReporter{w: w, total: total, o: o, started: time.Now(), running: map[*node]time.Time{},
+func newLiveReporter(w io.Writer, st cli.Style, total int, o Options) *liveReporter {
+	l := &liveReporter{w: w, st: st, total: total, o: o, started: time.Now(), running: map[*node]time.Time{},
 		stop: make(chan struct{}), stopped: make(chan struct{})}
 	go func() {
 		defer close(l.stopped)
@@ -156,7 +174,7 @@ func (l *liveReporter) finish(n *node, done int) {
 	}
 	if n.status == statusFailed || n.warn != "" || l.o.Verbose || (l.o.Explain && len(n.changes) > 0) {
 		l.clear()
-		writeFinished(l.w, n, done, l.total, l.o)
+		writeFinished(l.w, l.st, n, done, l.total, l.o)
 	}
 	l.redraw()
 }
@@ -182,7 +200,7 @@ func (l *liveReporter) redraw() {
 	var b strings.Builder
 	fmt.Fprintf(&b, "[%d/%d] %d running", l.done, l.total, len(l.running))
 	if l.failed > 0 {
-		fmt.Fprintf(&b, " · %d failed", l.failed)
+		fmt.Fprintf(&b, " · %s", l.st.Fail(fmt.Sprintf("%d failed", l.failed)))
 	}
 	fmt.Fprintf(&b, " · %s\n", fmtDur(time.Since(l.started).Round(100*time.Millisecond)))
 	type run struct {
@@ -268,13 +286,14 @@ func (r *runner) finish(ctx context.Context, nodes []*node) error {
 		}
 	}
 	w := r.deps.IO.Out
+	st := r.deps.Style(w)
 	if r.o.JSON {
 		if err := cli.WriteJSON(w, summarize(r.o.Target, nodes, elapsed)); err != nil {
 			return err
 		}
 	} else {
 		for _, n := range failed {
-			fmt.Fprintf(w, "\n==> %s failed (%s), log:\n", n.name(), n.reason)
+			fmt.Fprintf(w, "\n==> %s %s (%s), log:\n", n.name(), st.Fail("failed"), n.reason)
 			w.Write(n.log)
 			if len(n.log) > 0 && n.log[len(n.log)-1] != '\n' {
 				fmt.Fprintln(w)
@@ -288,13 +307,14 @@ func (r *runner) finish(ctx context.Context, nodes []*node) error {
 			if n.status == statusSkipped {
 				d = "-"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", n.comp.Name, n.m.Target, n.status, d, n.cache)
+			// Each status's colour is as long as the others': columns line up.
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", n.comp.Name, n.m.Target, paint(st, n.status), d, n.cache)
 		}
 		tw.Flush()
 		var parts []string
 		for _, s := range []string{statusOK, statusCached, statusFailed, statusSkipped} {
 			if counts[s] > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+				parts = append(parts, fmt.Sprintf("%d %s", counts[s], paint(st, s)))
 			}
 		}
 		fmt.Fprintf(w, "%d tasks: %s in %s\n", len(nodes), strings.Join(parts, ", "), fmtDur(elapsed))

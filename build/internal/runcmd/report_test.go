@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/acme/platform/build/internal/cli"
 	"github.com/acme/platform/build/internal/graph"
 	"github.com/acme/platform/build/internal/task"
 )
@@ -55,7 +56,7 @@ func TestPlainLines(t *testing.T) {
 func TestLiveReporter(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
-	l := newLiveReporter(&syncWriter{w: &b}, 2, Options{})
+	l := newLiveReporter(&syncWriter{w: &b}, cli.Style{}, 2, Options{})
 	a, f := testNode("a", statusOK), testNode("f", statusFailed)
 	f.reason = "exit status 1"
 	l.start(a)
