@@ -29,17 +29,20 @@ import (
 type Options struct {
 	Target     string
 	Components []string
-	Affected   bool
-	Base       string
-	Head       string
-	Parallel   int
-	DryRun     bool
-	Explain    bool
-	Continue   bool
-	JSON       bool
-	Verbose    bool
-	Force      bool
-	WithDeps   bool
+	// All runs every component even when mono was started inside one
+	// (without it, the component of the current folder is the default).
+	All      bool
+	Affected bool
+	Base     string
+	Head     string
+	Parallel int
+	DryRun   bool
+	Explain  bool
+	Continue bool
+	JSON     bool
+	Verbose  bool
+	Force    bool
+	WithDeps bool
 }
 
 // NewCommand returns the run command.
@@ -48,9 +51,12 @@ func NewCommand(deps cli.Deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run TARGET [COMPONENT...]",
 		Short: "Run a target (lint, test, build, ...) over components, cached and in parallel",
-		Long: `Run the task TARGET of the named components (all components when none is
-named, the affected ones with --affected) in dependency order: a component's
-task starts after the same target of the components it depends on.
+		Long: `Run the task TARGET of the named components in dependency order: a
+component's task starts after the same target of the components it depends
+on. When none is named: inside a component's folder (cd services/pricing &&
+mono run lint), that component; at the repository root or in a folder no
+component owns, every component; --all runs every component from anywhere.
+--affected keeps the affected ones of those.
 
 A task whose inputs (files, command, declared env vars and tool versions, Go
 module versions, the hashes of its dependencies) match a stored success is
@@ -70,6 +76,7 @@ in component.yaml tasks:):
 Exit codes: 0 all tasks succeeded, 1 a task failed or the run was
 interrupted, 2 unknown target, component or flag. See docs/mono-run.md.`,
 		Example: `  mono run test
+  cd services/pricing && mono run lint     # pricing only
   mono run build orders-api pricing --parallel 4
   mono run test --affected --base origin/main
   mono run build --dry-run --explain
@@ -86,6 +93,7 @@ interrupted, 2 unknown target, component or flag. See docs/mono-run.md.`,
 		},
 	}
 	f := cmd.Flags()
+	f.BoolVar(&o.All, "all", false, "run every component, also when started inside one (default there: that component)")
 	f.BoolVar(&o.Affected, "affected", false, "run only components affected by the change from --base (see mono affected)")
 	f.StringVar(&o.Base, "base", "", "with --affected: revision to compare from (its merge-base with the head), or A...B")
 	f.StringVar(&o.Head, "head", "", "with --affected: revision with the change (default: the work tree)")
@@ -110,6 +118,9 @@ func Run(ctx context.Context, deps cli.Deps, o Options) error {
 	}
 	if !o.Affected && (o.Base != "" || o.Head != "") {
 		return cli.Usagef("--base and --head only apply with --affected")
+	}
+	if o.All && len(o.Components) > 0 {
+		return cli.Usagef("--all runs every component: name components or give --all, not both")
 	}
 	ws, g, err := deps.Graph()
 	if err != nil {
@@ -178,6 +189,12 @@ func (r *runner) selectNames(ctx context.Context) ([]string, error) {
 			}
 			names = append(names, c.Name)
 		}
+	} else if cs := r.here(); len(cs) > 0 && !r.o.All {
+		names = nil
+		for _, c := range cs {
+			names = append(names, c.Name)
+		}
+		fmt.Fprintf(r.deps.IO.ErrOut, "mono run: %s only (the folder %s; --all for every component)\n", strings.Join(names, ", "), cs[0].Dir)
 	}
 	if r.o.Affected {
 		res, err := affected.Compute(ctx, r.ws, r.g, affected.Options{Base: r.o.Base, Head: r.o.Head})
@@ -204,6 +221,22 @@ func (r *runner) selectNames(ctx context.Context) ([]string, error) {
 	}
 	sort.Strings(names)
 	return names, nil
+}
+
+// here returns the components whose folder holds the folder mono was
+// started in (those of the deepest such folder: mostly one, the stacks of
+// the Terraform environment root share theirs), or nil at the root and in
+// folders no component owns.
+func (r *runner) here() []*graph.Component {
+	abs, err := filepath.Abs(r.deps.Dir)
+	if err != nil {
+		return nil
+	}
+	rel, err := filepath.Rel(r.ws.Root, abs)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return nil
+	}
+	return r.g.Owners(filepath.ToSlash(rel) + "/")
 }
 
 // node is one task of the run.

@@ -329,6 +329,7 @@ func TestUsageErrors(t *testing.T) {
 		{name: "unknown component", args: []string{"build", "ordres"}, want: `unknown component "ordres" (did you mean "orders"?)`},
 		{name: "no target", args: nil, want: "mono run needs a TARGET"},
 		{name: "affected needs base", args: []string{"build", "--affected"}, want: "--affected needs --base"},
+		{name: "all and names", args: []string{"build", "orders", "--all"}, want: "name components or give --all, not both"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -451,6 +452,56 @@ func TestAffectedAndWithDeps(t *testing.T) {
 			t.Errorf("exit %d, want %d\n%s", r.code, cli.ExitGit, r.stderr)
 		}
 	})
+}
+
+func TestCurrentFolderIsDefault(t *testing.T) {
+	t.Parallel()
+	dir := workspace(t, map[string]string{
+		"lib": component("lib", "echo lib"),
+		"app": component("app", "echo app", "lib"),
+	})
+	write(t, dir, map[string]string{
+		".gitignore":              ".mono/\n",
+		"comps/app/sub/deep.txt":  "x\n",
+		"docs/readme.md":          "no component here\n",
+		"comps/app/nested/x.yaml": "x: 1\n",
+	})
+	git(t, dir, "init", "-q", "-b", "main")
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-q", "-m", "init")
+	write(t, dir, map[string]string{"comps/lib/src.txt": "2\n", "comps/app/src.txt": "2\n"})
+	both := map[string]string{"lib": "planned/miss", "app": "planned/miss"}
+	tests := []struct {
+		name    string
+		dir     string // where mono starts, under the root
+		args    []string
+		want    map[string]string
+		wantErr string // on stderr
+	}{
+		{name: "root runs all", dir: ".", want: both},
+		{name: "folder of no component runs all", dir: "docs", want: both},
+		{name: "component folder", dir: "comps/app", want: map[string]string{"app": "planned/miss"}, wantErr: "mono run: app only (the folder comps/app; --all for every component)"},
+		{name: "subfolder of a component", dir: "comps/app/sub", want: map[string]string{"app": "planned/miss"}},
+		{name: "with deps from a component", dir: "comps/app", args: []string{"--with-deps"}, want: both},
+		{name: "all from a component", dir: "comps/app", args: []string{"--all"}, want: both},
+		{name: "named wins over the folder", dir: "comps/app", args: []string{"lib"}, want: map[string]string{"lib": "planned/miss"}},
+		{name: "affected within the folder's component", dir: "comps/lib", args: []string{"--affected", "--base", "HEAD"}, want: map[string]string{"lib": "planned/miss"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, context.Background(), filepath.Join(dir, filepath.FromSlash(tt.dir)), append([]string{"build", "--dry-run", "--json"}, tt.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			if diff := cmp.Diff(tt.want, statuses(t, r.stdout)); diff != "" {
+				t.Errorf("tasks (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(r.stderr, tt.wantErr) {
+				t.Errorf("stderr lacks %q:\n%s", tt.wantErr, r.stderr)
+			}
+		})
+	}
 }
 
 func TestNodeScripts(t *testing.T) {
