@@ -263,6 +263,9 @@ func (r *runner) process(ctx context.Context, n *node, log io.Writer) (int, erro
 	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
+		if hint := r.npmHint(n, ee.ExitCode()); hint != "" {
+			return ee.ExitCode(), fmt.Errorf("exit status %d: %s", ee.ExitCode(), hint)
+		}
 		return ee.ExitCode(), fmt.Errorf("exit status %d", ee.ExitCode())
 	}
 	return -1, fmt.Errorf("start %s: %w", n.name(), err)

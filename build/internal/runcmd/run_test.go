@@ -454,6 +454,45 @@ func TestAffectedAndWithDeps(t *testing.T) {
 	})
 }
 
+func TestNPMWorkspaceNotInstalled(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string // the task's reason
+	}{
+		{name: "lockfile", files: map[string]string{"package-lock.json": `{"lockfileVersion": 3, "packages": {"": {}, "web/app": {"name": "@t/app"}, "node_modules/@t/app": {"resolved": "web/app", "link": true}}}`},
+			want: "exit status 127: the npm workspace is not installed (no node_modules): run npm ci at the repository root"},
+		{name: "no lockfile",
+			want: "exit status 127: the npm workspace is not installed (no node_modules): run npm install at the repository root"},
+		{name: "installed, the program is missing", files: map[string]string{"node_modules/.bin/other": ""},
+			want: "exit status 127"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			write(t, dir, map[string]string{
+				"mono.yaml":            "project: t\nenvironments: [local]\n",
+				"package.json":         `{"private": true, "workspaces": ["web/*"]}`,
+				"web/app/package.json": `{"name": "@t/app", "scripts": {"lint": "no-such-tsc --noEmit"}}`,
+			})
+			write(t, dir, tt.files)
+			r := run(t, context.Background(), dir, "lint", "--json")
+			if r.code != cli.ExitFailed {
+				t.Fatalf("exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			var s runcmd.Summary
+			if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+				t.Fatalf("%v\n%s", err, r.stderr)
+			}
+			if len(s.Tasks) != 1 || s.Tasks[0].Reason != tt.want {
+				t.Errorf("tasks %+v, want one with reason %q", s.Tasks, tt.want)
+			}
+		})
+	}
+}
+
 func TestCurrentFolderIsDefault(t *testing.T) {
 	t.Parallel()
 	dir := workspace(t, map[string]string{
