@@ -61,7 +61,7 @@ func Checks() []Check {
 		{Name: "go", Args: []string{"version"}, Min: []int{1, 26}, Required: true, Install: "download Go 1.26+ from https://go.dev/dl and put its bin folder on PATH", For: "every command: discovery, mono run (Go tasks), mono dev"},
 		{Name: "git", Args: []string{"--version"}, Min: []int{2, 30}, Required: true, Install: "apt-get install git", For: "mono affected, mono run --affected, task hashes"},
 		{Name: "python3", Args: []string{"--version"}, Min: []int{3, 11}, Install: "apt-get install python3 python3-venv", For: "mono dags, dash/sales and dags tasks, mono infra check (checkov)"},
-		{Name: "python3-venv", Bin: "python3", Args: []string{"-m", "venv", "--help"}, Install: "apt-get install python3-venv", For: "the venvs under .mono/venvs (Airflow, checkov, Dash, moto)"},
+		{Name: "python3-venv", Bin: "python3", Args: []string{"-c", "import ensurepip, venv"}, Install: "apt-get install python3-venv", For: "the venvs under .mono/venvs (Airflow, checkov, Dash, moto)"},
 		{Name: "node", Args: []string{"--version"}, Min: []int{20, 19}, Install: installNode, For: "web/console tasks (mono run ... console), mono dev"},
 		{Name: "npm", Args: []string{"--version"}, Min: []int{9, 0}, Install: installNode, For: "web/console tasks, npm ci of the workspace"},
 		{Name: "terraform", Args: []string{"version"}, Min: []int{1, 11}, Install: "apt-get install terraform (HashiCorp's apt repository)", For: "mono infra, infra-* lint tasks"},
@@ -161,7 +161,10 @@ func check(ctx context.Context, c Check, env Env) Result {
 	m := versionRE.FindStringSubmatch(text)
 	switch {
 	case err != nil:
-		r.Problem = "does not run: " + firstLine(err.Error()+" "+text)
+		r.Problem = "does not run (" + err.Error() + ")"
+		if last := lastLine(text); last != "" {
+			r.Problem += ": " + last // a traceback's last line says what is wrong
+		}
 	case m == nil && c.Min != nil:
 		r.Problem = "cannot read its version from: " + firstLine(text)
 	case m != nil:
@@ -173,7 +176,7 @@ func check(ctx context.Context, c Check, env Env) Result {
 		}
 	}
 	if c.Min == nil && c.Bin != "" {
-		r.Version = "" // a module of another program (python3 -m venv): no version of its own
+		r.Version = "" // a module of another program (python3 -c "import venv"): no version of its own
 	}
 	r.OK = r.Problem == ""
 	if !r.OK {
@@ -280,6 +283,11 @@ func printText(w io.Writer, st cli.Style, results []Result) error {
 		fmt.Fprintf(w, "%d optional tool(s) missing: only the commands named above need them.\n", optMissing)
 	}
 	return nil
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.TrimSpace(s[strings.LastIndexByte(s, '\n')+1:])
 }
 
 func firstLine(s string) string {

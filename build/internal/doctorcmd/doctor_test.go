@@ -121,10 +121,15 @@ func TestDoctorVersionsAndJSON(t *testing.T) {
 	deps, out := fakeTools(t, "chromium")
 	// An old python3 is a problem of an optional tool; go too old fails.
 	bin := filepath.Join(deps.Dir, "bin")
-	for name, v := range map[string]string{"python3": "Python 3.9.2", "go": "go version go1.22.1 linux/amd64", "terraform": "no digits here"} {
+	for name, v := range map[string]string{"go": "go version go1.22.1 linux/amd64", "terraform": "no digits here"} {
 		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\necho '"+v+"'\n"), 0o755); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// A python3 without ensurepip (Debian without python3-venv).
+	noVenv := "#!/bin/sh\nif [ \"$1\" = -c ]; then echo 'Traceback (most recent call last):' >&2; echo \"ModuleNotFoundError: No module named 'ensurepip'\" >&2; exit 1; fi\necho 'Python 3.9.2'\n"
+	if err := os.WriteFile(filepath.Join(bin, "python3"), []byte(noVenv), 0o755); err != nil {
+		t.Fatal(err)
 	}
 	cmd := newCommand(deps)
 	cmd.SetArgs([]string{"--json"})
@@ -141,10 +146,11 @@ func TestDoctorVersionsAndJSON(t *testing.T) {
 		got[r.Name] = r
 	}
 	for name, want := range map[string]string{
-		"go":        "version 1.22.1 is older than 1.26",
-		"python3":   "version 3.9.2 is older than 3.11",
-		"terraform": "cannot read its version from: no digits here",
-		"chromium":  "not found on PATH",
+		"go":           "version 1.22.1 is older than 1.26",
+		"python3":      "version 3.9.2 is older than 3.11",
+		"terraform":    "cannot read its version from: no digits here",
+		"chromium":     "not found on PATH",
+		"python3-venv": "does not run (exit status 1): ModuleNotFoundError: No module named 'ensurepip'",
 	} {
 		r := got[name]
 		if r.OK || r.Problem != want || r.Install == "" {
