@@ -5,30 +5,22 @@ import (
 	"context"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/acme/platform/build/internal/app"
 	"github.com/acme/platform/build/internal/cli"
+	"github.com/acme/platform/build/internal/fixture"
 )
 
 func TestColour(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	for name, content := range map[string]string{
+	fixture.Write(t, dir, map[string]string{
 		"mono.yaml":              "project: t\nenvironments: [local]\n",
 		"comps/a/component.yaml": "name: a\nkind: helm-chart\ntasks:\n  build:\n    command: echo built\n    cache: false\n",
 		"comps/b/component.yaml": "name: b\nkind: helm-chart\ntasks:\n  build:\n    command: exit 3\n    cache: false\n",
-	} {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	tty := func(io.Writer) bool { return true }
 	tests := []struct {
 		name     string

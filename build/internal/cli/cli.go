@@ -120,7 +120,8 @@ type Deps struct {
 // System returns Deps for the real process.
 func System() Deps {
 	dir, _ := os.Getwd()
-	return Deps{IO: IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}, Dir: dir, Environ: os.Environ(), Terminal: IsTerminal, Flags: &Flags{}}
+	return Deps{IO: IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}, Dir: dir, Environ: os.Environ(),
+		Terminal: func(w io.Writer) bool { return IsTerminal(w) }, Flags: &Flags{}}
 }
 
 // Getenv returns the value of key in Environ ("" when unset; the last

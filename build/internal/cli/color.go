@@ -14,9 +14,10 @@ type Flags struct {
 	NoColor bool
 }
 
-// IsTerminal reports whether w is a terminal (a character device).
-func IsTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+// IsTerminal reports whether stream (an io.Reader or io.Writer) is a
+// terminal: an *os.File on a character device.
+func IsTerminal(stream any) bool {
+	f, ok := stream.(*os.File)
 	if !ok {
 		return false
 	}

@@ -42,18 +42,9 @@ func NewRunner(deps cli.Deps, root string) *Runner {
 		Getenv:     deps.Getenv,
 		Root:       root,
 		Dir:        deps.Dir,
-		IsTerminal: func() bool { return isTerminal(deps.IO.In) },
+		IsTerminal: func() bool { return cli.IsTerminal(deps.IO.In) },
 		Now:        time.Now,
 	}
-}
-
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // PlanMeta is saved next to a plan file: which environment and stack it
