@@ -135,6 +135,7 @@ func Discover(ws *workspace.Workspace) (*graph.Graph, error) {
 		return nil, err
 	}
 	for _, c := range list {
+		c.TestDepends = testOnly(c)
 		c.Depends = dedupe(c.Depends, c.Name)
 	}
 	return graph.New(list)
@@ -348,6 +349,27 @@ func ownerFunc(byDir map[string]*graph.Component) func(string) *graph.Component 
 		}
 		return nil
 	}
+}
+
+// testOnly returns the test-only Go imports of c that no other source
+// (component.yaml depends, a non-test import) also names: Go inference adds
+// each dependency once, so a second entry in Depends comes from elsewhere.
+func testOnly(c *graph.Component) []string {
+	if len(c.TestDepends) == 0 {
+		return nil
+	}
+	count := make(map[string]int, len(c.Depends))
+	for _, d := range c.Depends {
+		count[d]++
+	}
+	var out []string
+	for _, d := range c.TestDepends {
+		if count[d] == 1 {
+			out = append(out, d)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func dedupe(deps []string, self string) []string {

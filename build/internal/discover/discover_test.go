@@ -164,3 +164,43 @@ func TestFindRootFromSubfolder(t *testing.T) {
 		t.Fatalf("FindRoot outside = %v, want ErrNoRoot", err)
 	}
 }
+
+func TestDiscoverTestOnlyEdges(t *testing.T) {
+	t.Parallel()
+	g, err := discoverFiles(t, map[string]string{
+		"mono.yaml":                    "project: acme\n",
+		"go.mod":                       "module example.com/x\n\ngo 1.26\n",
+		"libs/helper/helper.go":        "package helper\n",
+		"libs/lib/lib.go":              "package lib\n",
+		"libs/both/both.go":            "package both\n",
+		"libs/both/both_test.go":       "package both_test\n\nimport _ \"example.com/x/libs/helper\"\n",
+		"services/api/main.go":         "package main\n\nimport _ \"example.com/x/libs/lib\"\n\nfunc main() {}\n",
+		"services/api/main_test.go":    "package main\n\nimport (\n\t_ \"example.com/x/libs/helper\"\n\t_ \"example.com/x/libs/lib\"\n)\n",
+		"services/api/sub/sub_test.go": "package sub\n\nimport _ \"example.com/x/libs/both\"\n",
+		"services/api/sub/sub.go":      "package sub\n\nimport _ \"example.com/x/libs/both\"\n",
+		"scripts/job/main_test.go":     "package main\n\nimport _ \"example.com/x/services/api\"\n",
+		"scripts/job/main.go":          "package main\n\nfunc main() {}\n",
+		"scripts/job/component.yaml":   "depends: [helper]\n",
+		"scripts/job/helper_test.go":   "package main\n\nimport _ \"example.com/x/libs/helper\"\n",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type edges struct{ Depends, TestDepends []string }
+	got := map[string]edges{}
+	for _, c := range g.Components() {
+		got[c.Name] = edges{c.Depends, c.TestDepends}
+	}
+	want := map[string]edges{
+		"helper": {},
+		"lib":    {},
+		"both":   {Depends: []string{"helper"}, TestDepends: []string{"helper"}},
+		// lib is imported by main.go too; both by sub.go after sub_test.go.
+		"api": {Depends: []string{"both", "helper", "lib"}, TestDepends: []string{"helper"}},
+		// component.yaml's depends makes helper a full edge.
+		"job": {Depends: []string{"api", "helper"}, TestDepends: []string{"api"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("edges (-want +got):\n%s", diff)
+	}
+}

@@ -102,14 +102,29 @@ func inferGo(ws *workspace.Workspace, t *tree, comps []*graph.Component, owner f
 	wg.Wait()
 
 	modules := map[*graph.Component]map[string]bool{}
+	// An internal import found only in _test.go files is a test-only edge.
+	testOnly := map[*graph.Component]map[string]bool{}
 	for i, f := range files {
 		if errs[i] != nil {
 			return errs[i]
 		}
+		isTest := strings.HasSuffix(f.path, "_test.go")
 		for _, imp := range imports[i] {
 			if rel, ok := strings.CutPrefix(imp, gm.Module+"/"); ok {
-				if dep := owner(rel); dep != nil && dep != f.comp {
-					f.comp.Depends = append(f.comp.Depends, dep.Name)
+				dep := owner(rel)
+				if dep == nil || dep == f.comp {
+					continue
+				}
+				seen := testOnly[f.comp]
+				if seen == nil {
+					seen = map[string]bool{}
+					testOnly[f.comp] = seen
+				}
+				if only, ok := seen[dep.Name]; !ok || only && !isTest {
+					if !ok {
+						f.comp.Depends = append(f.comp.Depends, dep.Name)
+					}
+					seen[dep.Name] = isTest
 				}
 				continue
 			}
@@ -118,6 +133,13 @@ func inferGo(ws *workspace.Workspace, t *tree, comps []*graph.Component, owner f
 					modules[f.comp] = map[string]bool{}
 				}
 				modules[f.comp][m] = true
+			}
+		}
+	}
+	for c, seen := range testOnly {
+		for dep, only := range seen {
+			if only {
+				c.TestDepends = append(c.TestDepends, dep)
 			}
 		}
 	}

@@ -94,8 +94,12 @@ type Component struct {
 	Dir    string   `json:"dir"` // slash-separated, relative to the repository root
 	Owners []string `json:"owners,omitempty"`
 	// Depends are the names of the components this one uses, inferred and
-	// explicit, sorted.
+	// explicit, sorted: every edge, test-only ones included.
 	Depends []string `json:"depends,omitempty"`
+	// TestDepends are the entries of Depends used only by tests (Go
+	// imports found only in _test.go files), sorted. Such an edge counts
+	// for the test target alone: see DependsFor.
+	TestDepends []string `json:"testDepends,omitempty"`
 	// Manifest is the component.yaml that declared or refined it, if any.
 	Manifest string          `json:"manifest,omitempty"`
 	Tasks    map[string]Task `json:"tasks,omitempty"`
@@ -110,6 +114,30 @@ type Component struct {
 	// Terraform environment root is one stack per environment, each leaving
 	// out the other environments' variable and backend files.
 	Exclude []string `json:"exclude,omitempty"`
+}
+
+// TestTarget is the one target for which test-only edges count.
+const TestTarget = "test"
+
+// TestOnly reports whether c uses dep only in tests.
+func (c *Component) TestOnly(dep string) bool {
+	i := sort.SearchStrings(c.TestDepends, dep)
+	return i < len(c.TestDepends) && c.TestDepends[i] == dep
+}
+
+// DependsFor returns the dependencies that count for target: all of
+// Depends for the test target, Depends less TestDepends for any other.
+func (c *Component) DependsFor(target string) []string {
+	if target == TestTarget || len(c.TestDepends) == 0 {
+		return c.Depends
+	}
+	out := make([]string, 0, len(c.Depends))
+	for _, d := range c.Depends {
+		if !c.TestOnly(d) {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // Owns reports whether the component owns the slash-separated repository
@@ -186,6 +214,12 @@ func New(components []*Component) (*Graph, error) {
 	for _, name := range g.names {
 		c := g.byName[name]
 		sort.Strings(c.Depends)
+		sort.Strings(c.TestDepends)
+		for _, d := range c.TestDepends {
+			if i := sort.SearchStrings(c.Depends, d); i == len(c.Depends) || c.Depends[i] != d {
+				return nil, fmt.Errorf("component %q: test dependency %q is not among its dependencies", c.Name, d)
+			}
+		}
 		for _, d := range c.Depends {
 			if _, ok := g.byName[d]; !ok {
 				where := c.Dir
@@ -319,6 +353,10 @@ func (g *Graph) Deps(name string) []string {
 type Reach struct {
 	// Via is the path from the start component to this one, both included.
 	Via []string
+	// TestOnly is set by Affects when only the test target is reached:
+	// the last step of Via is a test-only edge and no path of full edges
+	// leads here.
+	TestOnly bool
 }
 
 // DependentsClosure walks reverse edges from the start components and
@@ -344,6 +382,45 @@ func (g *Graph) DependentsClosure(starts []string) map[string]Reach {
 				continue
 			}
 			via := append(append(make([]string, 0, len(out[n].Via)+1), out[n].Via...), d)
+			out[d] = Reach{Via: via}
+			queue = append(queue, d)
+		}
+	}
+	return out
+}
+
+// Affects walks reverse edges from the start components as a change
+// travels: full edges carry it on, a test-only edge reaches the dependent's
+// test target and stops there (its tests are not compiled into anything
+// else). Every reached component (the starts included) comes with the
+// shortest path; components reached only through a test-only edge have
+// TestOnly set.
+func (g *Graph) Affects(starts []string) map[string]Reach {
+	out := map[string]Reach{}
+	queue := make([]string, 0, len(starts))
+	sorted := append([]string(nil), starts...)
+	sort.Strings(sorted)
+	for _, s := range sorted {
+		if _, ok := out[s]; ok {
+			continue
+		}
+		out[s] = Reach{Via: []string{s}}
+		queue = append(queue, s)
+	}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, d := range g.dependents[n] {
+			if r, ok := out[d]; ok && !r.TestOnly {
+				continue
+			}
+			via := append(append(make([]string, 0, len(out[n].Via)+1), out[n].Via...), d)
+			if g.byName[d].TestOnly(n) {
+				if _, ok := out[d]; !ok {
+					out[d] = Reach{Via: via, TestOnly: true}
+				}
+				continue
+			}
 			out[d] = Reach{Via: via}
 			queue = append(queue, d)
 		}

@@ -200,3 +200,69 @@ func TestDeployedTo(t *testing.T) {
 		}
 	}
 }
+
+// TestAffectsStopsAtTestOnlyEdges: svc uses helper only in tests, job uses
+// svc only in tests, app uses svc fully.
+func TestAffectsStopsAtTestOnlyEdges(t *testing.T) {
+	t.Parallel()
+	g, err := graph.New([]*graph.Component{
+		{Name: "helper", Kind: graph.GoLib, Dir: "libs/helper", Depends: []string{"lib"}},
+		{Name: "lib", Kind: graph.GoLib, Dir: "libs/lib"},
+		{Name: "svc", Kind: graph.GoService, Dir: "services/svc", Depends: []string{"helper", "lib"}, TestDepends: []string{"helper"}},
+		{Name: "job", Kind: graph.GoJob, Dir: "scripts/job", Depends: []string{"svc"}, TestDepends: []string{"svc"}},
+		{Name: "app", Kind: graph.NodeApp, Dir: "web/app", Depends: []string{"svc"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type reach struct {
+		Via      []string
+		TestOnly bool
+	}
+	tests := []struct {
+		start string
+		want  map[string]reach
+	}{
+		{"helper", map[string]reach{
+			"helper": {Via: []string{"helper"}},
+			"svc":    {Via: []string{"helper", "svc"}, TestOnly: true},
+		}},
+		{"lib", map[string]reach{
+			"lib":    {Via: []string{"lib"}},
+			"helper": {Via: []string{"lib", "helper"}},
+			"svc":    {Via: []string{"lib", "svc"}},
+			"job":    {Via: []string{"lib", "svc", "job"}, TestOnly: true},
+			"app":    {Via: []string{"lib", "svc", "app"}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.start, func(t *testing.T) {
+			t.Parallel()
+			got := map[string]reach{}
+			for n, r := range g.Affects([]string{tt.start}) {
+				got[n] = reach{Via: r.Via, TestOnly: r.TestOnly}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Affects (-want +got):\n%s", diff)
+			}
+		})
+	}
+	svc := g.Get("svc")
+	if diff := cmp.Diff([]string{"lib"}, svc.DependsFor("lint")); diff != "" {
+		t.Errorf("DependsFor(lint) (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"helper", "lib"}, svc.DependsFor(graph.TestTarget)); diff != "" {
+		t.Errorf("DependsFor(test) (-want +got):\n%s", diff)
+	}
+}
+
+func TestNewRejectsTestDependsOutsideDepends(t *testing.T) {
+	t.Parallel()
+	_, err := graph.New([]*graph.Component{
+		{Name: "a", Kind: graph.GoLib, Dir: "libs/a", TestDepends: []string{"b"}},
+		{Name: "b", Kind: graph.GoLib, Dir: "libs/b"},
+	})
+	if err == nil {
+		t.Fatal("New accepted a test dependency that is not a dependency")
+	}
+}
