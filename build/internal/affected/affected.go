@@ -147,7 +147,17 @@ type Item struct {
 	Kind   graph.Kind `json:"kind"`
 	Dir    string     `json:"dir"`
 	Direct bool       `json:"direct"`
-	Reason Reason     `json:"reason"`
+	// TestOnly means the change reaches only the component's test target:
+	// the last step of Reason.Path is a test-only edge (an import found
+	// only in _test.go files) and no path of full edges leads here.
+	TestOnly bool   `json:"testOnly"`
+	Reason   Reason `json:"reason"`
+}
+
+// Affects reports whether the change affects the item's target: every
+// target, or only the test target for a test-only item.
+func (it Item) Affects(target string) bool {
+	return !it.TestOnly || target == graph.TestTarget
 }
 
 // Result is the answer for one comparison.
@@ -161,11 +171,14 @@ type Result struct {
 	Unowned []string `json:"unowned"`
 }
 
-// Names returns the affected component names, sorted.
-func (r *Result) Names() []string {
-	out := make([]string, len(r.Affected))
-	for i, it := range r.Affected {
-		out[i] = it.Name
+// Names returns the affected component names, sorted: those affected for
+// target, or every one when target is "".
+func (r *Result) Names(target string) []string {
+	out := make([]string, 0, len(r.Affected))
+	for _, it := range r.Affected {
+		if target == "" || it.Affects(target) {
+			out = append(out, it.Name)
+		}
 	}
 	return out
 }
@@ -277,7 +290,7 @@ func FromFiles(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, ch 
 			starts = append(starts, name)
 		}
 	}
-	reached := g.DependentsClosure(starts)
+	reached := g.Affects(starts)
 	for name := range direct {
 		if _, ok := reached[name]; !ok {
 			reached[name] = graph.Reach{Via: []string{name}}
@@ -287,7 +300,7 @@ func FromFiles(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, ch 
 		c := g.Get(name)
 		h := direct[reach.Via[0]]
 		res.Affected = append(res.Affected, Item{
-			Name: name, Kind: c.Kind, Dir: c.Dir, Direct: len(reach.Via) == 1,
+			Name: name, Kind: c.Kind, Dir: c.Dir, Direct: len(reach.Via) == 1, TestOnly: reach.TestOnly,
 			Reason: Reason{File: h.file, Rule: h.rule, Detail: h.detail, Path: reach.Via},
 		})
 	}

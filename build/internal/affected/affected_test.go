@@ -129,7 +129,7 @@ func TestAffected(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			res := compute(t, tt.change, "HEAD")
-			if diff := cmp.Diff(tt.wantNames, res.Names(), cmpNilEmpty); diff != "" {
+			if diff := cmp.Diff(tt.wantNames, res.Names(""), cmpNilEmpty); diff != "" {
 				t.Errorf("affected (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(tt.wantUnowned, res.Unowned, cmpNilEmpty); diff != "" {
@@ -172,7 +172,7 @@ func TestAffectedExplainPath(t *testing.T) {
 func TestAffectedWorkTreeIncludesUntracked(t *testing.T) {
 	t.Parallel()
 	res := compute(t, map[string]string{"scripts/job/new.go": "package main\n"}, "")
-	if diff := cmp.Diff([]string{"dags", "job"}, res.Names()); diff != "" {
+	if diff := cmp.Diff([]string{"dags", "job"}, res.Names("")); diff != "" {
 		t.Errorf("affected (-want +got):\n%s", diff)
 	}
 }
@@ -206,5 +206,43 @@ func TestAffectedBadInput(t *testing.T) {
 	}
 	if _, err := affected.Compute(ctx, ws2, g, affected.Options{Base: "HEAD"}); !errors.Is(err, gitx.ErrNotRepo) {
 		t.Errorf("not a repo: %v", err)
+	}
+}
+
+// TestAffectedThroughTestOnlyEdge: job imports libs/a only in a test file,
+// so a change of a reaches job's test target and stops there (dags, which
+// depends on job, is not reached).
+func TestAffectedThroughTestOnlyEdge(t *testing.T) {
+	t.Parallel()
+	files := fixture.Polyglot()
+	files["scripts/job/job_test.go"] = "package main\n\nimport _ \"example.com/shop/libs/a\"\n"
+	dir := fixture.Repo(t, files)
+	fixture.Write(t, dir, map[string]string{"libs/a/a.go": files["libs/a/a.go"] + "// changed\n"})
+	fixture.Commit(t, dir, "change")
+	ws, err := workspace.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := discover.Discover(ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := affected.Compute(context.Background(), ws, g, affected.Options{Base: "HEAD~1", Head: "HEAD"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for target, want := range map[string][]string{
+		"":     {"a", "api", "job"},
+		"test": {"a", "api", "job"},
+		"lint": {"a", "api"},
+	} {
+		if diff := cmp.Diff(want, res.Names(target)); diff != "" {
+			t.Errorf("Names(%q) (-want +got):\n%s", target, diff)
+		}
+	}
+	for _, it := range res.Affected {
+		if it.TestOnly != (it.Name == "job") {
+			t.Errorf("%s: TestOnly = %v", it.Name, it.TestOnly)
+		}
 	}
 }

@@ -24,6 +24,9 @@ type Options struct {
 	Head    string
 	JSON    bool
 	Explain bool
+	// Target keeps only the components whose task of that target the
+	// change affects.
+	Target string
 }
 
 // NewCommand returns the affected command.
@@ -52,6 +55,12 @@ Global inputs are read precisely:
                           component deployed to the environment
 Changed files that no component owns are listed separately.
 
+Edges are typed: a Go import found only in _test.go files is a test-only
+edge. A change that reaches a component only through one affects its test
+target alone ("(test only)" with --explain, "testOnly": true in JSON),
+and goes no further. --target lint (or build, ...) leaves such components
+out; --target test keeps them.
+
 The component graph is read from the work tree.`,
 		Example: `  mono affected --base origin/main
   mono affected --base HEAD~1 --head HEAD --json
@@ -76,6 +85,7 @@ The component graph is read from the work tree.`,
 	cmd.Flags().StringVar(&o.Base, "base", "", "revision to compare from (branch, tag or commit; its merge-base with the head is used), or A...B")
 	cmd.Flags().StringVar(&o.Head, "head", "", "revision with the change (default: the work tree)")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print JSON for machines")
+	cmd.Flags().StringVar(&o.Target, "target", "", "only components whose task of this target is affected (lint, build, test, ...)")
 	cmd.Flags().BoolVar(&o.Explain, "explain", false, "say for each component which file reached it and through which path")
 	return cmd
 }
@@ -119,6 +129,16 @@ func ExitErr(err error) error {
 // Print writes the result for people (or as JSON) to w; for people, the
 // files no component owns go to errw so that w stays a plain list.
 func Print(w, errw io.Writer, res *affected.Result, o Options) error {
+	if o.Target != "" {
+		kept := *res
+		kept.Affected = make([]affected.Item, 0, len(res.Affected))
+		for _, it := range res.Affected {
+			if it.Affects(o.Target) {
+				kept.Affected = append(kept.Affected, it)
+			}
+		}
+		res = &kept
+	}
 	if o.JSON {
 		return cli.WriteJSON(w, res)
 	}
@@ -126,7 +146,11 @@ func Print(w, errw io.Writer, res *affected.Result, o Options) error {
 		fmt.Fprintln(w, res.BaseUsed.Describe())
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, it := range res.Affected {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", it.Name, it.Kind, it.Reason.Explain())
+			why := it.Reason.Explain()
+			if it.TestOnly {
+				why += " (test only)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", it.Name, it.Kind, why)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -429,8 +429,11 @@ func (g *Graph) Affects(starts []string) map[string]Reach {
 }
 
 // Path returns the shortest dependency path from a to b (a depends on ... on
-// b), or nil when a does not depend on b.
-func (g *Graph) Path(a, b string) []string {
+// b) over every edge, or nil when a does not depend on b.
+func (g *Graph) Path(a, b string) []string { return g.PathFor(a, b, TestTarget) }
+
+// PathFor is Path over the edges that count for target (see DependsFor).
+func (g *Graph) PathFor(a, b, target string) []string {
 	prev := map[string]string{a: ""}
 	queue := []string{a}
 	for len(queue) > 0 {
@@ -443,7 +446,7 @@ func (g *Graph) Path(a, b string) []string {
 			}
 			return path
 		}
-		for _, d := range g.byName[n].Depends {
+		for _, d := range g.byName[n].DependsFor(target) {
 			if _, ok := prev[d]; !ok {
 				prev[d] = n
 				queue = append(queue, d)

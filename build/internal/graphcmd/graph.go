@@ -38,9 +38,12 @@ func NewCommand(deps cli.Deps) *cobra.Command {
 		Long: `Print the dependency graph of the repository's components.
 
 Formats:
-  text  one line per component with its direct dependencies
-  json  {"nodes": [...], "edges": [...]} for machines
-  dot   Graphviz (mono graph --format dot | dot -Tsvg > graph.svg)
+  text  one line per component with its direct dependencies; a test-only
+        dependency (imported only by _test.go files) is marked "(test)"
+  json  {"nodes": [...], "edges": [...]} for machines; test-only edges
+        have "test": true
+  dot   Graphviz (mono graph --format dot | dot -Tsvg > graph.svg); test-only
+        edges are dashed
   html  one self-contained page (no network) that draws the graph, with a
         filter box to show one component with its dependencies and dependents`,
 		Example: `  mono graph
@@ -77,10 +80,13 @@ type Node struct {
 	Dir  string     `json:"dir"`
 }
 
-// Edge says From depends on To.
+// Edge says From depends on To; Test marks a test-only edge (an import
+// found only in From's _test.go files), which counts for the test target
+// alone.
 type Edge struct {
 	From string `json:"from"`
 	To   string `json:"to"`
+	Test bool   `json:"test,omitempty"`
 }
 
 // Data is the graph in the shape the JSON and HTML formats use.
@@ -116,7 +122,7 @@ func Build(g *graph.Graph, focus []string) (*Data, error) {
 		d.Nodes = append(d.Nodes, Node{Name: c.Name, Kind: c.Kind, Dir: c.Dir})
 		for _, dep := range c.Depends {
 			if keep[dep] {
-				d.Edges = append(d.Edges, Edge{From: c.Name, To: dep})
+				d.Edges = append(d.Edges, Edge{From: c.Name, To: dep, Test: c.TestOnly(dep)})
 			}
 		}
 	}
@@ -145,7 +151,11 @@ func Run(w io.Writer, g *graph.Graph, o Options) error {
 func writeText(w io.Writer, d *Data) error {
 	deps := map[string][]string{}
 	for _, e := range d.Edges {
-		deps[e.From] = append(deps[e.From], e.To)
+		to := e.To
+		if e.Test {
+			to += " (test)"
+		}
+		deps[e.From] = append(deps[e.From], to)
 	}
 	for _, n := range d.Nodes {
 		if len(deps[n.Name]) == 0 {
@@ -172,7 +182,11 @@ func writeDot(w io.Writer, d *Data) error {
 		fmt.Fprintf(w, "  %q [fillcolor=%q, tooltip=%q];\n", n.Name, kindStyle[n.Kind], string(n.Kind)+" "+n.Dir)
 	}
 	for _, e := range d.Edges {
-		fmt.Fprintf(w, "  %q -> %q;\n", e.From, e.To)
+		style := ""
+		if e.Test {
+			style = " [style=dashed, tooltip=\"test only\"]"
+		}
+		fmt.Fprintf(w, "  %q -> %q%s;\n", e.From, e.To, style)
 	}
 	fmt.Fprintln(w, "}")
 	return nil

@@ -205,7 +205,7 @@ func (r *runner) selectNames(ctx context.Context) ([]string, error) {
 			fmt.Fprintf(r.deps.IO.ErrOut, "mono run: affected since %s\n", res.BaseUsed.Describe())
 		}
 		set := map[string]bool{}
-		for _, n := range res.Names() {
+		for _, n := range res.Names(r.o.Target) {
 			set[n] = true
 		}
 		var out []string
@@ -313,7 +313,7 @@ func (r *runner) plan(ctx context.Context, names []string) ([]*node, error) {
 		seen := map[string]bool{}
 		var visit func(string)
 		visit = func(name string) {
-			for _, d := range r.g.Get(name).Depends {
+			for _, d := range r.g.Get(name).DependsFor(r.o.Target) {
 				if seen[d] {
 					continue
 				}

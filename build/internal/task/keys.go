@@ -55,8 +55,9 @@ func NewKeyer(ws *workspace.Workspace, g *graph.Graph, resolver *Resolver, hashe
 // has it. A component's key covers its command, declared env vars and
 // tools, output globs, input files, Go module versions (Go kinds) or the
 // package-lock.json entries it resolves to (node-app), and the
-// hashes of its direct dependencies: their key for the same target, or for
-// one without the target a hash of its files and its own dependencies.
+// hashes of its direct dependencies (test-only ones for the test target
+// alone): their key for the same target, or for one without the target a
+// hash of its files and its own dependencies.
 func (k *Keyer) Keys(ctx context.Context, target string, names []string) (map[string]*Manifest, error) {
 	order := k.g.Order(names)
 	tasks := make(map[string]graph.Task, len(order))
@@ -95,8 +96,11 @@ func (k *Keyer) Keys(ctx context.Context, target string, names []string) (map[st
 	out := make(map[string]*Manifest, len(tasks))
 	for i, n := range order {
 		c := k.g.Get(n)
-		deps := make(map[string]string, len(c.Depends))
-		for _, d := range c.Depends {
+		// A test-only dependency counts for the test target alone: a
+		// comment in a test helper does not miss the cache of lint.
+		uses := c.DependsFor(target)
+		deps := make(map[string]string, len(uses))
+		for _, d := range uses {
 			deps[d] = hashes[d]
 		}
 		t, ok := tasks[n]

@@ -181,6 +181,11 @@ var otherInputs = map[string]string{
 	"shared/readme.txt":         "readme\n",
 }
 
+// testHelper makes lib a test-only dependency of other.
+var testHelper = map[string]string{
+	"libs/other/other_test.go": "package other\n\nimport _ \"example.com/t/libs/lib\"\n",
+}
+
 // lockFixture returns a package.json for shop that uses vite, and a lock with
 // the given versions of vite (shop's) and left-pad (nobody's).
 func lockFixture(vite, leftPad string) map[string]string {
@@ -226,6 +231,10 @@ func TestKeyChanges(t *testing.T) {
 		{name: "dependency changes the dependent", target: "test", component: "app", change: map[string]string{"libs/lib/lib.go": "package lib // changed\n"}, wantChange: true},
 		{name: "dependency's dependency env reaches the dependent", target: "test", component: "app", env: map[string]string{"LIB_FLAG": "1"}, envAfter: map[string]string{"LIB_FLAG": "2"}, wantChange: true},
 		{name: "dependent does not change the dependency", target: "test", component: "lib", change: map[string]string{"libs/app/app.go": "package app // changed\n\nimport _ \"example.com/t/libs/lib\"\n"}},
+		{name: "test-only dependency does not change lint", target: "lint", component: "other", setup: testHelper,
+			change: map[string]string{"libs/lib/lib.go": "package lib // a comment in the test helper\n"}},
+		{name: "test-only dependency changes test", target: "test", component: "other", setup: testHelper,
+			change: map[string]string{"libs/lib/lib.go": "package lib // a comment in the test helper\n"}, wantChange: true},
 		{name: "declared input glob", target: "test", component: "other", setup: otherInputs,
 			change: map[string]string{"libs/other/src/a.go": "package src // changed\n"}, wantChange: true},
 		{name: "file outside declared inputs", target: "test", component: "other", setup: otherInputs,
