@@ -3,7 +3,8 @@
 // are read precisely: a go.mod change affects only importers of the modules
 // whose version changed, a package-lock.json change only the workspaces
 // whose resolved dependencies changed, config/<env>.yaml only what is
-// deployed to that environment.
+// deployed to that environment, a global input of mono.yaml (Makefile,
+// hack/**) only the tasks that declare it.
 package affected
 
 import (
@@ -11,11 +12,15 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/bmatcuk/doublestar/v4"
+
 	"github.com/acme/platform/build/internal/gitx"
 	"github.com/acme/platform/build/internal/graph"
+	"github.com/acme/platform/build/internal/task"
 	"github.com/acme/platform/build/internal/workspace"
 )
 
@@ -130,6 +135,7 @@ const (
 	RuleGoMod   Rule = "go.mod"       // a module it imports changed version
 	RuleNPMLock Rule = "package-lock" // a package it resolves changed
 	RuleConfig  Rule = "config"       // configuration of an environment it is deployed to
+	RuleGlobal  Rule = "global-input" // a global input (mono.yaml globalInputs) its tasks declare
 )
 
 // Reason says how a component was reached.
@@ -147,17 +153,20 @@ type Item struct {
 	Kind   graph.Kind `json:"kind"`
 	Dir    string     `json:"dir"`
 	Direct bool       `json:"direct"`
-	// TestOnly means the change reaches only the component's test target:
-	// the last step of Reason.Path is a test-only edge (an import found
-	// only in _test.go files) and no path of full edges leads here.
-	TestOnly bool   `json:"testOnly"`
-	Reason   Reason `json:"reason"`
+	// TestOnly means the change reaches the component only through a
+	// test-only edge (an import found only in _test.go files; the last
+	// step of Reason.Path) and no path of full edges leads here.
+	TestOnly bool `json:"testOnly"`
+	// Targets are the only targets the change affects (test for a
+	// test-only item; the tasks that declare a changed global input);
+	// empty means every target.
+	Targets []string `json:"targets,omitempty"`
+	Reason  Reason   `json:"reason"`
 }
 
-// Affects reports whether the change affects the item's target: every
-// target, or only the test target for a test-only item.
+// Affects reports whether the change affects the item's target.
 func (it Item) Affects(target string) bool {
-	return !it.TestOnly || target == graph.TestTarget
+	return len(it.Targets) == 0 || slices.Contains(it.Targets, target)
 }
 
 // Result is the answer for one comparison.
@@ -187,7 +196,15 @@ func (r *Result) Names(target string) []string {
 type hit struct {
 	file, detail string
 	rule         Rule
+	// targets limits the hit to these targets (a global input); nil
+	// means every target.
+	targets []string
 }
+
+// travels reports whether the hit reaches the component's dependents:
+// configuration is read at run time and a global input is read by the
+// tasks that declare it, so neither changes what the component is.
+func (h hit) travels() bool { return h.rule != RuleConfig && h.rule != RuleGlobal }
 
 // Compute compares the merge-base of opts.Base and the head with the head
 // in the workspace's git repository and returns the affected components
@@ -233,14 +250,39 @@ func FromFiles(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, ch 
 	res := &Result{Base: ch.Range.Base.Ref, Head: ch.Range.Head, BaseUsed: ch.Range.Base, Changed: changed, Affected: []Item{}, Unowned: []string{}}
 	direct := map[string]hit{}
 	mark := func(name string, h hit) {
-		// The first reason wins, except that a reason that travels to
-		// dependents beats a configuration one.
-		if prev, ok := direct[name]; !ok || prev.rule == RuleConfig && h.rule != RuleConfig {
+		// The first reason wins, except that a reason for every target
+		// beats one for some (their targets add up), and a reason that
+		// travels to dependents beats one that does not.
+		prev, ok := direct[name]
+		switch {
+		case !ok:
+			direct[name] = h
+		case prev.targets != nil && h.targets != nil:
+			for _, t := range h.targets {
+				if !slices.Contains(prev.targets, t) {
+					prev.targets = append(prev.targets, t)
+				}
+			}
+			slices.Sort(prev.targets)
+			direct[name] = prev
+		case prev.targets != nil, !prev.travels() && h.travels():
 			direct[name] = h
 		}
 	}
+	var globals declared // found on the first changed global input
+	globalsFound := false
 	configDir := strings.Trim(ws.Settings.ConfigDir, "/")
 	for _, f := range changed {
+		global := false
+		if matchAny(ws.Settings.GlobalInputs, f) {
+			global = true
+			if !globalsFound {
+				globals, globalsFound = globalInputs(ws, g), true
+			}
+			for name, h := range globals.hits(f) {
+				mark(name, h)
+			}
+		}
 		switch {
 		case f == "go.mod" || f == "go.sum":
 			hits, err := goModRule(ctx, repo, opts, g, f)
@@ -279,33 +321,93 @@ func FromFiles(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, ch 
 			}
 			continue
 		}
-		res.Unowned = append(res.Unowned, f)
+		if !global {
+			res.Unowned = append(res.Unowned, f)
+		}
 	}
 
-	// Configuration is read at run time, so a config change reaches the
-	// deployables themselves but does not travel to their dependents.
 	starts := make([]string, 0, len(direct))
 	for name, h := range direct {
-		if h.rule != RuleConfig {
+		if h.travels() {
 			starts = append(starts, name)
 		}
 	}
 	reached := g.Affects(starts)
-	for name := range direct {
-		if _, ok := reached[name]; !ok {
+	for name, h := range direct {
+		// A direct hit for every target beats reaching the test target
+		// alone.
+		if r, ok := reached[name]; !ok || r.TestOnly && h.targets == nil {
 			reached[name] = graph.Reach{Via: []string{name}}
 		}
 	}
 	for name, reach := range reached {
 		c := g.Get(name)
 		h := direct[reach.Via[0]]
-		res.Affected = append(res.Affected, Item{
+		it := Item{
 			Name: name, Kind: c.Kind, Dir: c.Dir, Direct: len(reach.Via) == 1, TestOnly: reach.TestOnly,
 			Reason: Reason{File: h.file, Rule: h.rule, Detail: h.detail, Path: reach.Via},
-		})
+		}
+		switch {
+		case reach.TestOnly:
+			it.Targets = []string{graph.TestTarget}
+			if d, ok := direct[name]; ok {
+				it.Targets = slices.Compact(slices.Sorted(slices.Values(append(it.Targets, d.targets...))))
+			}
+		case it.Direct:
+			it.Targets = h.targets
+		}
+		res.Affected = append(res.Affected, it)
 	}
 	sort.Slice(res.Affected, func(i, j int) bool { return res.Affected[i].Name < res.Affected[j].Name })
 	return res, nil
+}
+
+// declared are the tasks that declare global inputs, found once per
+// comparison and only read when a global input changed.
+type declared []struct {
+	comp    string
+	targets map[string][]string
+}
+
+func globalInputs(ws *workspace.Workspace, g *graph.Graph) declared {
+	var out declared
+	for _, c := range g.Components() {
+		if t := task.GlobalInputs(ws, c); t != nil {
+			out = append(out, struct {
+				comp    string
+				targets map[string][]string
+			}{c.Name, t})
+		}
+	}
+	return out
+}
+
+// hits returns the components with a task that declares a global input
+// matching file, with those targets.
+func (d declared) hits(file string) map[string]hit {
+	out := map[string]hit{}
+	for _, c := range d {
+		var targets []string
+		for target, globs := range c.targets {
+			if matchAny(globs, file) {
+				targets = append(targets, target)
+			}
+		}
+		if len(targets) > 0 {
+			sort.Strings(targets)
+			out[c.comp] = hit{file: file, rule: RuleGlobal, detail: strings.Join(targets, ", "), targets: targets}
+		}
+	}
+	return out
+}
+
+func matchAny(globs []string, file string) bool {
+	for _, g := range globs {
+		if ok, _ := doublestar.Match(g, file); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // Explain renders the reason as one line: the file, the rule and the path.

@@ -121,9 +121,9 @@ func TestAffected(t *testing.T) {
 		{"manifest change affects its component",
 			map[string]string{"dags/component.yaml": "depends: [job]\nowners: [data, platform]\n"},
 			[]string{"dags"}, nil},
-		{"unowned files are listed apart",
+		{"unowned files are listed apart; a global input is not unowned",
 			map[string]string{"Makefile": "all: x\n", "docs/x.md": "x\n", "config/README.md": "x\n"},
-			nil, []string{"Makefile", "config/README.md", "docs/x.md"}},
+			nil, []string{"config/README.md", "docs/x.md"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -244,5 +244,65 @@ func TestAffectedThroughTestOnlyEdge(t *testing.T) {
 		if it.TestOnly != (it.Name == "job") {
 			t.Errorf("%s: TestOnly = %v", it.Name, it.TestOnly)
 		}
+	}
+}
+
+// TestAffectedGlobalInput: job's lint declares the Makefile and hack/**;
+// a change to them affects job's lint alone, not dags (which depends on
+// job), and is no unowned file; a global input nobody declares affects
+// nothing.
+func TestAffectedGlobalInput(t *testing.T) {
+	t.Parallel()
+	files := fixture.Polyglot()
+	files["scripts/job/component.yaml"] = "tasks:\n  lint:\n    command: go vet ./...\n    globalInputs: [Makefile, hack/lint.sh]\n  test:\n    command: go test ./...\n    globalInputs: [Makefile]\n"
+	files["hack/lint.sh"] = "#!/bin/sh\n"
+	files["hack/other.sh"] = "#!/bin/sh\n"
+	tests := []struct {
+		name        string
+		change      map[string]string
+		want        map[string][]string // name -> targets
+		wantUnowned []string
+	}{
+		{"declared by two targets", map[string]string{"Makefile": "all: lint\n"}, map[string][]string{"job": {"lint", "test"}}, nil},
+		{"declared by one target", map[string]string{"hack/lint.sh": "#!/bin/sh\nexit 0\n"}, map[string][]string{"job": {"lint"}}, nil},
+		{"declared by nobody", map[string]string{"hack/other.sh": "#!/bin/sh\nexit 0\n"}, map[string][]string{}, nil},
+		{"owner beats global", map[string]string{"Makefile": "all: lint\n", "scripts/job/main.go": files["scripts/job/main.go"] + "// changed\n"},
+			map[string][]string{"job": nil, "dags": nil}, nil},
+		{"not a global input", map[string]string{"NOTES.md": "x\n"}, map[string][]string{}, []string{"NOTES.md"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := fixture.Repo(t, files)
+			fixture.Write(t, dir, tt.change)
+			fixture.Commit(t, dir, "change")
+			ws, err := workspace.Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := discover.Discover(ws)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := affected.Compute(context.Background(), ws, g, affected.Options{Base: "HEAD~1", Head: "HEAD"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string][]string{}
+			for _, it := range res.Affected {
+				got[it.Name] = it.Targets
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("affected targets (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantUnowned, res.Unowned, cmpNilEmpty); diff != "" {
+				t.Errorf("unowned (-want +got):\n%s", diff)
+			}
+			if _, ok := got["job"]; ok && len(got["job"]) > 0 {
+				if e := res.Affected[0].Reason.Explain(); !strings.Contains(e, "changed (global-input: lint") {
+					t.Errorf("explain = %q", e)
+				}
+			}
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -53,6 +54,9 @@ Global inputs are read precisely:
   config/base.yaml,       compared by section: a component's section reaches
   config/<env>.yaml       that component; the shared section reaches every
                           component deployed to the environment
+  global inputs           (mono.yaml globalInputs: Makefile, hack/**, .ci/**,
+                          mono.yaml) only the tasks that declare them in
+                          their globalInputs, not their dependents
 Changed files that no component owns are listed separately.
 
 Edges are typed: a Go import found only in _test.go files is a test-only
@@ -147,8 +151,11 @@ func Print(w, errw io.Writer, res *affected.Result, o Options) error {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, it := range res.Affected {
 			why := it.Reason.Explain()
-			if it.TestOnly {
+			switch {
+			case it.TestOnly && len(it.Targets) == 1:
 				why += " (test only)"
+			case it.TestOnly:
+				why += " (only " + strings.Join(it.Targets, ", ") + ")"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", it.Name, it.Kind, why)
 		}

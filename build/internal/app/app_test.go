@@ -37,7 +37,7 @@ func runEnv(t *testing.T, dir string, environ []string, args ...string) (int, st
 func TestCommands(t *testing.T) {
 	t.Parallel()
 	dir := fixture.Repo(t, fixture.Polyglot())
-	fixture.Write(t, dir, map[string]string{"libs/b/b.go": "package b\n// changed\n", "Makefile": "x:\n"})
+	fixture.Write(t, dir, map[string]string{"libs/b/b.go": "package b\n// changed\n", "NOTES.md": "x\n"})
 	fixture.Commit(t, dir, "change b")
 	sub := filepath.Join(dir, "services", "api") // works from any subfolder
 
@@ -53,7 +53,7 @@ func TestCommands(t *testing.T) {
 		{"why", []string{"why", "dags", "b"}, 0, []string{"dags -> job -> b"}, nil},
 		{"why not", []string{"why", "b", "dags"}, 1, nil, []string{"b does not depend on dags"}},
 		{"why unknown", []string{"why", "dagz", "b"}, 2, nil, []string{`did you mean "dags"`}},
-		{"affected", []string{"affected", "--base", "HEAD~1"}, 0, []string{"a\napi\nb\ndags\njob\n"}, []string{"owned by no component (1)", "Makefile"}},
+		{"affected", []string{"affected", "--base", "HEAD~1"}, 0, []string{"a\napi\nb\ndags\njob\n"}, []string{"owned by no component (1)", "NOTES.md"}},
 		{"affected explain", []string{"affected", "--base", "HEAD~1", "--explain"}, 0, []string{"libs/b/b.go changed via b -> job -> dags"}, nil},
 		{"affected no base", []string{"affected"}, 2, nil, []string{"--base is required"}},
 		{"affected bad ref", []string{"affected", "--base", "nope"}, 4, nil, []string{`bad git revision "nope"`}},

@@ -295,6 +295,9 @@ func applyManifest(ws *workspace.Workspace, dir string, comps map[string]*graph.
 		if strings.TrimSpace(task.Command) == "" {
 			return false, &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "tasks"), Msg: fmt.Sprintf("tasks.%s.command is required", target)}
 		}
+		if err := ws.Settings.CheckGlobalInputs(target, task.GlobalInputs); err != nil {
+			return false, &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "tasks"), Msg: err.Error()}
+		}
 	}
 	if len(m.Deploy.Envs) > 0 || m.Deploy.Settings != nil {
 		for _, e := range m.Deploy.Envs {

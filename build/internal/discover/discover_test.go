@@ -113,6 +113,8 @@ func TestDiscoverErrors(t *testing.T) {
 			[]string{"infra/live/component.yaml:1", "perEnv needs kind terraform-stack and deploy.envs"}},
 		{"task without command", base(map[string]string{"services/s/component.yaml": "tasks:\n  build:\n    outputs: [x]\n"}),
 			[]string{"services/s/component.yaml:1", "tasks.build.command is required"}},
+		{"task global input not declared", base(map[string]string{"services/s/component.yaml": "tasks:\n  lint:\n    command: x\n    globalInputs: [tools/*.sh]\n"}),
+			[]string{"services/s/component.yaml:1", `tasks.lint.globalInputs: "tools/*.sh" is not a global input of mono.yaml`}},
 		{"duplicate names", base(map[string]string{"services/a/a.go": "package main\n"}),
 			[]string{`component name "a" is used by both`, "set a distinct name"}},
 		{"malformed package.json", base(map[string]string{"package.json": `{"workspaces": ["web/*"]}`, "web/x/package.json": "{\n  \"name\": 3\n}"}),

@@ -64,6 +64,11 @@ type Task struct {
 	// Inputs are globs relative to the component folder; files matching
 	// them are hashed. Empty means every file of the component.
 	Inputs []string `yaml:"inputs,omitempty" json:"inputs,omitempty"`
+	// GlobalInputs are globs, relative to the repository root, of the
+	// workspace's global inputs (mono.yaml globalInputs) that the task
+	// reads: files matching them are hashed, and a change to one affects
+	// the task.
+	GlobalInputs []string `yaml:"globalInputs,omitempty" json:"globalInputs,omitempty"`
 	// Outputs are globs relative to the component folder that a cache hit
 	// restores.
 	Outputs []string `yaml:"outputs,omitempty" json:"outputs,omitempty"`

@@ -173,7 +173,8 @@ func (k *Keyer) manifest(ctx context.Context, c *graph.Component, target string,
 
 // inputs filters the component's files by the task: declared input globs
 // (all files when none), minus files matching output globs. Input globs
-// starting with $MONO_ROOT/ match files anywhere in the workspace.
+// starting with $MONO_ROOT/ match files anywhere in the workspace, and so
+// do the task's global inputs.
 func (k *Keyer) inputs(c *graph.Component, t graph.Task, all Files) (Files, error) {
 	var local, rooted []string
 	for _, in := range t.Inputs {
@@ -201,7 +202,7 @@ func (k *Keyer) inputs(c *graph.Component, t graph.Task, all Files) (Files, erro
 		}
 		out[p] = d
 	}
-	for _, g := range rooted {
+	for _, g := range append(rooted, t.GlobalInputs...) {
 		files, err := k.scanner.Glob(g)
 		if err != nil {
 			return nil, err

@@ -136,7 +136,7 @@ func npmCommand(scripts map[string]string, name, text string) string {
 // built-in defaults per kind < mono.yaml `tasks:` per kind < component.yaml
 // `tasks:`. A layer that defines a target replaces its command; fields it
 // leaves empty (inputs, outputs, env, tools, cache) are inherited from the
-// layer below.
+// layer below (globalInputs too).
 type Resolver struct {
 	ws *workspace.Workspace
 
@@ -225,6 +225,29 @@ func (r *Resolver) Targets(comps []*graph.Component) ([]string, error) {
 	return out, nil
 }
 
+// GlobalInputs returns, by target, the global inputs the tasks of c
+// declare (mono.yaml per kind, then component.yaml, as Tasks merges them),
+// without reading anything: the built-in tasks declare none.
+func GlobalInputs(ws *workspace.Workspace, c *graph.Component) map[string][]string {
+	var out map[string][]string
+	set := func(target string, globs []string) {
+		if globs == nil {
+			return
+		}
+		if out == nil {
+			out = map[string][]string{}
+		}
+		out[target] = globs
+	}
+	for target, t := range ws.Settings.Tasks[c.Kind] {
+		set(target, t.GlobalInputs)
+	}
+	for target, t := range c.Tasks {
+		set(target, t.GlobalInputs)
+	}
+	return out
+}
+
 // merge lays over on top of base: over's command wins, and its empty
 // fields are taken from base.
 func merge(base, over graph.Task) graph.Task {
@@ -246,6 +269,9 @@ func merge(base, over graph.Task) graph.Task {
 	}
 	if out.Cache == nil {
 		out.Cache = base.Cache
+	}
+	if out.GlobalInputs == nil {
+		out.GlobalInputs = base.GlobalInputs
 	}
 	return out
 }

@@ -186,6 +186,13 @@ var testHelper = map[string]string{
 	"libs/other/other_test.go": "package other\n\nimport _ \"example.com/t/libs/lib\"\n",
 }
 
+// globalInput makes other's test read the global input hack/gen.sh.
+var globalInput = map[string]string{
+	"libs/other/component.yaml": "tasks:\n  test:\n    command: go test ./...\n    globalInputs: [hack/gen.sh]\n",
+	"hack/gen.sh":               "#!/bin/sh\n",
+	"hack/other.sh":             "#!/bin/sh\n",
+}
+
 // lockFixture returns a package.json for shop that uses vite, and a lock with
 // the given versions of vite (shop's) and left-pad (nobody's).
 func lockFixture(vite, leftPad string) map[string]string {
@@ -235,6 +242,10 @@ func TestKeyChanges(t *testing.T) {
 			change: map[string]string{"libs/lib/lib.go": "package lib // a comment in the test helper\n"}},
 		{name: "test-only dependency changes test", target: "test", component: "other", setup: testHelper,
 			change: map[string]string{"libs/lib/lib.go": "package lib // a comment in the test helper\n"}, wantChange: true},
+		{name: "declared global input", target: "test", component: "other", setup: globalInput,
+			change: map[string]string{"hack/gen.sh": "#!/bin/sh\nexit 0\n"}, wantChange: true},
+		{name: "undeclared global input", target: "test", component: "other", setup: globalInput,
+			change: map[string]string{"hack/other.sh": "#!/bin/sh\nexit 0\n"}},
 		{name: "declared input glob", target: "test", component: "other", setup: otherInputs,
 			change: map[string]string{"libs/other/src/a.go": "package src // changed\n"}, wantChange: true},
 		{name: "file outside declared inputs", target: "test", component: "other", setup: otherInputs,

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/bmatcuk/doublestar/v4"
+
 	"github.com/acme/platform/build/internal/graph"
 	"github.com/acme/platform/build/internal/strictyaml"
 )
@@ -36,6 +38,37 @@ type Settings struct {
 	Tasks map[graph.Kind]map[string]graph.Task `yaml:"tasks"`
 	// Cache settings for mono run.
 	Cache CacheSettings `yaml:"cache"`
+	// GlobalInputs are globs, relative to the root, of shared files that
+	// belong to no component (Makefile, scripts, CI). A task lists the ones
+	// it reads in its globalInputs: they are part of its key, and a change
+	// to one affects it. Setting the key replaces the defaults.
+	GlobalInputs []string `yaml:"globalInputs"`
+}
+
+// GlobalInput reports whether glob, a task's globalInputs entry, lies
+// within a declared global input: it is one of them or matched by one
+// (hack/pyvenv.sh by hack/**).
+func (s Settings) GlobalInput(glob string) bool {
+	for _, g := range s.GlobalInputs {
+		if g == glob {
+			return true
+		}
+		if ok, _ := doublestar.Match(g, glob); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckGlobalInputs returns an error naming the first entry of a task's
+// globalInputs that is not within a declared global input.
+func (s Settings) CheckGlobalInputs(target string, globs []string) error {
+	for _, g := range globs {
+		if !s.GlobalInput(g) {
+			return fmt.Errorf("tasks.%s.globalInputs: %q is not a global input of %s (globalInputs: %s)", target, g, FileName, strings.Join(s.GlobalInputs, ", "))
+		}
+	}
+	return nil
 }
 
 // CacheSettings bound the local task cache and name the remote one.
@@ -74,6 +107,7 @@ func Defaults() Settings {
 		Ignore:       []string{".git", "node_modules", ".mono", "vendor", "testdata", "__pycache__", ".venv", ".terraform", "dist"},
 		GoRoots:      map[string]graph.Kind{"libs": graph.GoLib, "services": graph.GoService, "scripts": graph.GoJob},
 		Cache:        CacheSettings{Dir: ".mono/cache", MaxSizeMB: 2048},
+		GlobalInputs: []string{"Makefile", "hack/**", ".ci/**", FileName},
 	}
 }
 
@@ -129,6 +163,18 @@ func Load(root string) (*Workspace, error) {
 	if r := s.Cache.Remote; r != nil {
 		if err := r.check(); err != nil {
 			return nil, fmt.Errorf("%s: cache.remote.%w", FileName, err)
+		}
+	}
+	for _, g := range s.GlobalInputs {
+		if !doublestar.ValidatePattern(g) || strings.HasPrefix(g, "/") {
+			return nil, &strictyaml.Error{File: FileName, Line: strictyaml.KeyLine(data, "globalInputs"), Msg: fmt.Sprintf("globalInputs: %q is not a glob relative to the root", g)}
+		}
+	}
+	for kind, tasks := range s.Tasks {
+		for target, t := range tasks {
+			if err := s.CheckGlobalInputs(target, t.GlobalInputs); err != nil {
+				return nil, &strictyaml.Error{File: FileName, Line: strictyaml.KeyLine(data, "tasks"), Msg: fmt.Sprintf("%s: %v", kind, err)}
+			}
 		}
 	}
 	return &Workspace{Root: root, Settings: s}, nil

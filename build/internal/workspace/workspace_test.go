@@ -69,3 +69,57 @@ func TestRemoteCacheSettingsErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestGlobalInputs(t *testing.T) {
+	t.Parallel()
+	ws, err := load(t, "project: acme\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"Makefile", "hack/**", ".ci/**", "mono.yaml"}, ws.Settings.GlobalInputs); diff != "" {
+		t.Errorf("default global inputs (-want +got):\n%s", diff)
+	}
+	for glob, want := range map[string]bool{
+		"Makefile": true, "hack/pyvenv.sh": true, "hack/*.sh": true, ".ci/run": true, "mono.yaml": true,
+		"README.md": false, "docs/**": false, "hackers/x": false,
+	} {
+		if got := ws.Settings.GlobalInput(glob); got != want {
+			t.Errorf("GlobalInput(%q) = %v, want %v", glob, got, want)
+		}
+	}
+	ws, err = load(t, "globalInputs: [tools/**]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws.Settings.GlobalInput("Makefile") || !ws.Settings.GlobalInput("tools/x.sh") {
+		t.Errorf("globalInputs in mono.yaml does not replace the defaults: %v", ws.Settings.GlobalInputs)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"bad glob", "globalInputs: [\"hack/[\"]\n", []string{"mono.yaml:1", `globalInputs: "hack/[" is not a glob`}},
+		{"absolute glob", "globalInputs: [/etc/**]\n", []string{"mono.yaml:1", "relative to the root"}},
+		{"task global input not declared", "tasks:\n  go-lib:\n    lint:\n      command: go vet ./...\n      globalInputs: [docs/**]\n",
+			[]string{"mono.yaml:1", `go-lib: tasks.lint.globalInputs: "docs/**" is not a global input`}},
+		{"no environments", "environments: []\n", []string{"environments must list"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := load(t, tt.yaml)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
