@@ -170,3 +170,64 @@ func TestIntegrationAffectedBaseExplainAndErrors(t *testing.T) {
 			[]string{"no common ancestor of unrelated and HEAD"}},
 	})
 }
+
+// runTasks returns the component:target of each task `mono run` would run
+// (--dry-run --json).
+func runTasks(t *testing.T, dir string, args ...string) []string {
+	t.Helper()
+	code, out, errOut := run(t, dir, append([]string{"run"}, append(args, "--dry-run", "--json")...)...)
+	var report struct {
+		Tasks []struct {
+			Component string `json:"component"`
+			Target    string `json:"target"`
+		} `json:"tasks"`
+	}
+	if err := json.Unmarshal([]byte(out), &report); code != 0 || err != nil {
+		t.Fatalf("mono run %v: exit %d, %v\n%s\n%s", args, code, err, out, errOut)
+	}
+	out2 := []string{}
+	for _, task := range report.Tasks {
+		out2 = append(out2, task.Component+":"+task.Target)
+	}
+	slices.Sort(out2)
+	return out2
+}
+
+// TestIntegrationAffectedTestHelperAndGlobalInput is the acceptance test
+// of issue 12 for typed edges and global inputs: job uses libs/a only in a
+// test file (a is its test helper), and job's lint declares the Makefile.
+// A change to a affects job's test alone (`mono run lint --affected` runs
+// nothing for job); a change to the Makefile affects job's lint, not its
+// test and not dags (which depends on job).
+func TestIntegrationAffectedTestHelperAndGlobalInput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("shells out to git")
+	}
+	t.Parallel()
+	files := fixture.Polyglot()
+	files["scripts/job/job_test.go"] = "package main\n\nimport _ \"example.com/shop/libs/a\"\n"
+	files["scripts/job/component.yaml"] = "tasks:\n  lint:\n    command: go vet ./...\n    globalInputs: [Makefile]\n"
+	dir := fixture.Repo(t, files)
+
+	fixture.Write(t, dir, map[string]string{"libs/a/a.go": files["libs/a/a.go"] + "// a comment in the test helper\n"})
+	fixture.Commit(t, dir, "change the helper")
+	if diff := cmp.Diff([]string{"a:lint", "api:lint"}, runTasks(t, dir, "lint", "--affected", "--base", "HEAD~1")); diff != "" {
+		t.Errorf("lint after a helper change (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"a:test", "api:test", "job:test"}, runTasks(t, dir, "test", "--affected", "--base", "HEAD~1")); diff != "" {
+		t.Errorf("test after a helper change (-want +got):\n%s", diff)
+	}
+	code, out, _ := run(t, dir, "affected", "--base", "HEAD~1", "--explain")
+	if code != 0 || !strings.Contains(out, "via a -> job (test only)") {
+		t.Errorf("affected --explain: exit %d, want job (test only):\n%s", code, out)
+	}
+
+	fixture.Write(t, dir, map[string]string{"Makefile": "all: lint\n"})
+	fixture.Commit(t, dir, "change the Makefile")
+	if diff := cmp.Diff([]string{"job:lint"}, runTasks(t, dir, "lint", "--affected", "--base", "HEAD~1")); diff != "" {
+		t.Errorf("lint after a Makefile change (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{}, runTasks(t, dir, "test", "--affected", "--base", "HEAD~1")); diff != "" {
+		t.Errorf("test after a Makefile change (-want +got):\n%s", diff)
+	}
+}
