@@ -29,10 +29,13 @@ const (
 	TerraformModule Kind = "terraform-module"
 	HelmChart       Kind = "helm-chart"
 	HelmRelease     Kind = "helm-release"
+	// Ansible is a playbook with its roles (the dev server's setup); it
+	// has no built-in tasks.
+	Ansible Kind = "ansible"
 )
 
 // Kinds lists every known kind, in a stable order.
-var Kinds = []Kind{GoService, GoJob, GoLib, GoTool, PythonDAGs, PythonApp, NodeApp, TerraformStack, TerraformModule, HelmChart, HelmRelease}
+var Kinds = []Kind{GoService, GoJob, GoLib, GoTool, PythonDAGs, PythonApp, NodeApp, TerraformStack, TerraformModule, HelmChart, HelmRelease, Ansible}
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool {

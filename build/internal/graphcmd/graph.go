@@ -172,6 +172,7 @@ var kindStyle = map[graph.Kind]string{
 	graph.GoService: "#4e79a7", graph.GoJob: "#59a14f", graph.GoLib: "#76b7b2", graph.GoTool: "#9c755f",
 	graph.PythonDAGs: "#edc948", graph.PythonApp: "#f28e2b", graph.NodeApp: "#e15759",
 	graph.TerraformStack: "#b07aa1", graph.TerraformModule: "#d4a6c8", graph.HelmChart: "#86bcb6", graph.HelmRelease: "#bab0ac",
+	graph.Ansible: "#ff9da7",
 }
 
 func writeDot(w io.Writer, d *Data) error {
