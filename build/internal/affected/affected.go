@@ -271,7 +271,6 @@ func FromFiles(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, ch 
 	}
 	var globals declared // found on the first changed global input
 	globalsFound := false
-	configDir := strings.Trim(ws.Settings.ConfigDir, "/")
 	for _, f := range changed {
 		global := false
 		if matchAny(ws.Settings.GlobalInputs, f) {
@@ -302,18 +301,16 @@ func FromFiles(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, ch 
 				mark(name, h)
 			}
 			continue
-		case configDir != "" && path.Dir(f) == configDir && path.Ext(f) == ".yaml":
-			env := strings.TrimSuffix(path.Base(f), ".yaml")
-			if env == "base" || ws.ValidEnv(env) {
-				hits, err := configRule(ctx, repo, opts, g, f, env)
-				if err != nil {
-					return nil, err
-				}
-				for name, h := range hits {
-					mark(name, h)
-				}
-				continue
+		}
+		if env, ok := configEnv(ws, f); ok {
+			hits, err := configRule(ctx, repo, opts, g, f, env)
+			if err != nil {
+				return nil, err
 			}
+			for name, h := range hits {
+				mark(name, h)
+			}
+			continue
 		}
 		if cs := g.Owners(f); len(cs) > 0 {
 			for _, c := range cs {
@@ -360,6 +357,40 @@ func FromFiles(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, ch 
 	}
 	sort.Slice(res.Affected, func(i, j int) bool { return res.Affected[i].Name < res.Affected[j].Name })
 	return res, nil
+}
+
+// Unowned returns the files of files (slash paths relative to the root)
+// that no component owns, no global input matches and no rule reads (go.mod,
+// go.sum, package-lock.json, the configuration files): a change to one
+// affects nothing. It is the same test FromFiles applies to changed files.
+func Unowned(ws *workspace.Workspace, g *graph.Graph, files []string) []string {
+	out := []string{}
+	for _, f := range files {
+		if !ruled(ws, f) && !matchAny(ws.Settings.GlobalInputs, f) && len(g.Owners(f)) == 0 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// ruled reports whether a rule other than ownership reads file.
+func ruled(ws *workspace.Workspace, f string) bool {
+	if f == "go.mod" || f == "go.sum" || f == "package-lock.json" {
+		return true
+	}
+	_, ok := configEnv(ws, f)
+	return ok
+}
+
+// configEnv returns the environment of f when it is base.yaml ("base")
+// or <env>.yaml of the configuration folder.
+func configEnv(ws *workspace.Workspace, f string) (string, bool) {
+	configDir := strings.Trim(ws.Settings.ConfigDir, "/")
+	if configDir == "" || path.Dir(f) != configDir || path.Ext(f) != ".yaml" {
+		return "", false
+	}
+	env := strings.TrimSuffix(path.Base(f), ".yaml")
+	return env, env == "base" || ws.ValidEnv(env)
 }
 
 // declared are the tasks that declare global inputs, found once per
