@@ -26,7 +26,8 @@ func NewCommand(deps cli.Deps) *cobra.Command {
 		Use:   "list",
 		Short: "List the components of the repository",
 		Long: `List every component mono discovered: its name, kind, folder and direct
-dependencies. Components come from Go import blocks, npm workspaces,
+dependencies; "(test)" marks a test-only one (imported only by _test.go
+files; testDepends in --json). Components come from Go import blocks, npm workspaces,
 pyproject.toml, Terraform and Helm folders, and component.yaml manifests.`,
 		Example: "  mono list\n  mono list --kind go-service --json",
 		Args:    cobra.NoArgs,
@@ -64,7 +65,14 @@ func Run(w io.Writer, g *graph.Graph, o Options) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tKIND\tDIR\tDEPENDS")
 	for _, c := range comps {
-		deps := strings.Join(c.Depends, ",")
+		names := make([]string, len(c.Depends))
+		for i, d := range c.Depends {
+			names[i] = d
+			if c.TestOnly(d) {
+				names[i] += "(test)"
+			}
+		}
+		deps := strings.Join(names, ",")
 		if deps == "" {
 			deps = "-"
 		}
