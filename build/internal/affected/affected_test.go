@@ -19,7 +19,13 @@ import (
 // affected names and unowned files for HEAD~1..HEAD.
 func compute(t *testing.T, change map[string]string, head string) *affected.Result {
 	t.Helper()
-	dir := fixture.Repo(t, fixture.Polyglot())
+	return computeOn(t, fixture.Polyglot(), change, head)
+}
+
+// computeOn is compute on a repository of files.
+func computeOn(t *testing.T, files, change map[string]string, head string) *affected.Result {
+	t.Helper()
+	dir := fixture.Repo(t, files)
 	fixture.Write(t, dir, change)
 	if head != "" {
 		fixture.Commit(t, dir, "change")
@@ -216,21 +222,7 @@ func TestAffectedThroughTestOnlyEdge(t *testing.T) {
 	t.Parallel()
 	files := fixture.Polyglot()
 	files["scripts/job/job_test.go"] = "package main\n\nimport _ \"example.com/shop/libs/a\"\n"
-	dir := fixture.Repo(t, files)
-	fixture.Write(t, dir, map[string]string{"libs/a/a.go": files["libs/a/a.go"] + "// changed\n"})
-	fixture.Commit(t, dir, "change")
-	ws, err := workspace.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := discover.Discover(ws)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := affected.Compute(context.Background(), ws, g, affected.Options{Base: "HEAD~1", Head: "HEAD"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := computeOn(t, files, map[string]string{"libs/a/a.go": files["libs/a/a.go"] + "// changed\n"}, "HEAD")
 	for target, want := range map[string][]string{
 		"":     {"a", "api", "job"},
 		"test": {"a", "api", "job"},
@@ -273,21 +265,7 @@ func TestAffectedGlobalInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			dir := fixture.Repo(t, files)
-			fixture.Write(t, dir, tt.change)
-			fixture.Commit(t, dir, "change")
-			ws, err := workspace.Load(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g, err := discover.Discover(ws)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := affected.Compute(context.Background(), ws, g, affected.Options{Base: "HEAD~1", Head: "HEAD"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := computeOn(t, files, tt.change, "HEAD")
 			got := map[string][]string{}
 			for _, it := range res.Affected {
 				got[it.Name] = it.Targets

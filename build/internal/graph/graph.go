@@ -367,34 +367,11 @@ type Reach struct {
 	TestOnly bool
 }
 
-// DependentsClosure walks reverse edges from the start components and
-// returns every reached component (the starts included) with the shortest
-// path that reached it.
+// DependentsClosure walks reverse edges, every one, from the start
+// components and returns every reached component (the starts included)
+// with the shortest path that reached it.
 func (g *Graph) DependentsClosure(starts []string) map[string]Reach {
-	out := map[string]Reach{}
-	queue := make([]string, 0, len(starts))
-	sorted := append([]string(nil), starts...)
-	sort.Strings(sorted)
-	for _, s := range sorted {
-		if _, ok := out[s]; ok {
-			continue
-		}
-		out[s] = Reach{Via: []string{s}}
-		queue = append(queue, s)
-	}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		for _, d := range g.dependents[n] {
-			if _, ok := out[d]; ok {
-				continue
-			}
-			via := append(append(make([]string, 0, len(out[n].Via)+1), out[n].Via...), d)
-			out[d] = Reach{Via: via}
-			queue = append(queue, d)
-		}
-	}
-	return out
+	return g.walkDependents(starts, false)
 }
 
 // Affects walks reverse edges from the start components as a change
@@ -404,6 +381,13 @@ func (g *Graph) DependentsClosure(starts []string) map[string]Reach {
 // shortest path; components reached only through a test-only edge have
 // TestOnly set.
 func (g *Graph) Affects(starts []string) map[string]Reach {
+	return g.walkDependents(starts, true)
+}
+
+// walkDependents is a breadth-first walk over reverse edges; with
+// testStops a test-only edge marks its dependent TestOnly and goes no
+// further, and a later path of full edges replaces that reach.
+func (g *Graph) walkDependents(starts []string, testStops bool) map[string]Reach {
 	out := map[string]Reach{}
 	queue := make([]string, 0, len(starts))
 	sorted := append([]string(nil), starts...)
@@ -423,7 +407,7 @@ func (g *Graph) Affects(starts []string) map[string]Reach {
 				continue
 			}
 			via := append(append(make([]string, 0, len(out[n].Via)+1), out[n].Via...), d)
-			if g.byName[d].TestOnly(n) {
+			if testStops && g.byName[d].TestOnly(n) {
 				if _, ok := out[d]; !ok {
 					out[d] = Reach{Via: via, TestOnly: true}
 				}
