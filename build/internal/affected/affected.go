@@ -202,9 +202,12 @@ type hit struct {
 }
 
 // travels reports whether the hit reaches the component's dependents:
-// configuration is read at run time and a global input is read by the
-// tasks that declare it, so neither changes what the component is.
-func (h hit) travels() bool { return h.rule != RuleConfig && h.rule != RuleGlobal }
+// configuration is read at run time, a global input is read by the tasks
+// that declare it, and a module imported only by tests is compiled into
+// nothing else, so none of them changes what the component is.
+func (h hit) travels() bool {
+	return h.targets == nil && h.rule != RuleConfig && h.rule != RuleGlobal
+}
 
 // Compute compares the merge-base of opts.Base and the head with the head
 // in the workspace's git repository and returns the affected components

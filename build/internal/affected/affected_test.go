@@ -221,7 +221,7 @@ func TestAffectedBadInput(t *testing.T) {
 func TestAffectedThroughTestOnlyEdge(t *testing.T) {
 	t.Parallel()
 	files := fixture.Polyglot()
-	files["scripts/job/job_test.go"] = "package main\n\nimport _ \"example.com/shop/libs/a\"\n"
+	files["scripts/job/job_test.go"] = "package main\n\nimport (\n\t_ \"example.com/shop/libs/a\"\n\t_ \"golang.org/x/mod/modfile\"\n)\n"
 	res := computeOn(t, files, map[string]string{"libs/a/a.go": files["libs/a/a.go"] + "// changed\n"}, "HEAD")
 	for target, want := range map[string][]string{
 		"":     {"a", "api", "job"},
@@ -236,6 +236,17 @@ func TestAffectedThroughTestOnlyEdge(t *testing.T) {
 		if it.TestOnly != (it.Name == "job") {
 			t.Errorf("%s: TestOnly = %v", it.Name, it.TestOnly)
 		}
+	}
+
+	// A module job's tests alone import: a bump reaches job's test target
+	// and stops there (api imports it in its code).
+	gomod := computeOn(t, files, map[string]string{"go.mod": strings.Replace(files["go.mod"], "golang.org/x/mod v0.20.0", "golang.org/x/mod v0.21.0", 1)}, "HEAD")
+	got := map[string][]string{}
+	for _, it := range gomod.Affected {
+		got[it.Name] = it.Targets
+	}
+	if diff := cmp.Diff(map[string][]string{"api": nil, "job": {"test"}}, got); diff != "" {
+		t.Errorf("go.mod bump of a test-only module (-want +got):\n%s", diff)
 	}
 }
 

@@ -159,19 +159,33 @@ func goModRule(ctx context.Context, repo *gitx.Repo, opts Options, g *graph.Grap
 			}
 		}
 	}
+	// A module imported only by tests reaches the test target alone; a
+	// module of the code itself wins.
 	for _, c := range g.Components() {
-		for _, m := range c.Modules {
-			if via, ok := reaches[m]; ok {
-				detail := changed[via]
-				if via != m {
-					detail += " (needed by " + m + ")"
-				}
-				out[c.Name] = hit{file: file, rule: RuleGoMod, detail: detail}
-				break
-			}
+		if h, ok := moduleHit(file, c.ModulesFor("build"), reaches, changed); ok {
+			out[c.Name] = h
+		} else if h, ok := moduleHit(file, c.TestModules, reaches, changed); ok {
+			h.targets = []string{graph.TestTarget}
+			h.detail += ", imported by tests only"
+			out[c.Name] = h
 		}
 	}
 	return out, nil
+}
+
+// moduleHit returns the hit of the first of mods that reaches a changed
+// module.
+func moduleHit(file string, mods []string, reaches, changed map[string]string) (hit, bool) {
+	for _, m := range mods {
+		if via, ok := reaches[m]; ok {
+			detail := changed[via]
+			if via != m {
+				detail += " (needed by " + m + ")"
+			}
+			return hit{file: file, rule: RuleGoMod, detail: detail}, true
+		}
+	}
+	return hit{}, false
 }
 
 func describe(mod, from, to, what string) string {

@@ -16,6 +16,7 @@ import (
 	"github.com/acme/platform/build/internal/cli"
 	"github.com/acme/platform/build/internal/discover"
 	"github.com/acme/platform/build/internal/gitx"
+	"github.com/acme/platform/build/internal/graph"
 	"github.com/acme/platform/build/internal/workspace"
 )
 
@@ -152,9 +153,11 @@ func Print(w, errw io.Writer, res *affected.Result, o Options) error {
 		for _, it := range res.Affected {
 			why := it.Reason.Explain()
 			switch {
-			case it.TestOnly && len(it.Targets) == 1:
+			case len(it.Targets) == 0, it.Reason.Rule == affected.RuleGlobal && !it.TestOnly:
+				// every target, or the reason names the targets
+			case len(it.Targets) == 1 && it.Targets[0] == graph.TestTarget:
 				why += " (test only)"
-			case it.TestOnly:
+			default:
 				why += " (only " + strings.Join(it.Targets, ", ") + ")"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", it.Name, it.Kind, why)

@@ -171,7 +171,7 @@ func TestDiscoverTestOnlyEdges(t *testing.T) {
 	t.Parallel()
 	g, err := discoverFiles(t, map[string]string{
 		"mono.yaml":                    "project: acme\n",
-		"go.mod":                       "module example.com/x\n\ngo 1.26\n",
+		"go.mod":                       "module example.com/x\n\ngo 1.26\n\nrequire example.com/mod v1.0.0\n",
 		"libs/helper/helper.go":        "package helper\n",
 		"libs/lib/lib.go":              "package lib\n",
 		"libs/both/both.go":            "package both\n",
@@ -183,7 +183,9 @@ func TestDiscoverTestOnlyEdges(t *testing.T) {
 		"scripts/job/main_test.go":     "package main\n\nimport _ \"example.com/x/services/api\"\n",
 		"scripts/job/main.go":          "package main\n\nfunc main() {}\n",
 		"scripts/job/component.yaml":   "depends: [helper]\n",
-		"scripts/job/helper_test.go":   "package main\n\nimport _ \"example.com/x/libs/helper\"\n",
+		"scripts/job/helper_test.go":   "package main\n\nimport (\n\t_ \"example.com/x/libs/helper\"\n\t_ \"example.com/mod/y\"\n)\n",
+		"scripts/job/mod.go":           "package main\n\nimport _ \"example.com/mod/x\"\n",
+		"libs/lib/lib_test.go":         "package lib\n\nimport _ \"example.com/mod/x\"\n",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -204,5 +206,15 @@ func TestDiscoverTestOnlyEdges(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("edges (-want +got):\n%s", diff)
+	}
+	// Modules: job imports example.com/mod in its code, lib in tests only.
+	for name, want := range map[string][]string{"job": nil, "lib": {"example.com/mod"}} {
+		c := g.Get(name)
+		if diff := cmp.Diff(want, c.TestModules); diff != "" || !cmp.Equal(c.Modules, []string{"example.com/mod"}) {
+			t.Errorf("%s: modules %v, test modules (-want +got):\n%s", name, c.Modules, diff)
+		}
+	}
+	if m := g.Get("lib").ModulesFor("lint"); len(m) != 0 {
+		t.Errorf("lib.ModulesFor(lint) = %v, want none", m)
 	}
 }

@@ -101,6 +101,7 @@ func inferGo(ws *workspace.Workspace, t *tree, comps []*graph.Component, owner f
 	close(next)
 	wg.Wait()
 
+	// module -> imported only by _test.go files
 	modules := map[*graph.Component]map[string]bool{}
 	// An internal import found only in _test.go files is a test-only edge.
 	testOnly := map[*graph.Component]map[string]bool{}
@@ -132,7 +133,9 @@ func inferGo(ws *workspace.Workspace, t *tree, comps []*graph.Component, owner f
 				if modules[f.comp] == nil {
 					modules[f.comp] = map[string]bool{}
 				}
-				modules[f.comp][m] = true
+				if only, ok := modules[f.comp][m]; !ok || only {
+					modules[f.comp][m] = isTest
+				}
 			}
 		}
 	}
@@ -144,11 +147,15 @@ func inferGo(ws *workspace.Workspace, t *tree, comps []*graph.Component, owner f
 		}
 	}
 	for c, set := range modules {
-		c.Modules = c.Modules[:0]
-		for m := range set {
+		c.Modules, c.TestModules = c.Modules[:0], nil
+		for m, only := range set {
 			c.Modules = append(c.Modules, m)
+			if only {
+				c.TestModules = append(c.TestModules, m)
+			}
 		}
 		sort.Strings(c.Modules)
+		sort.Strings(c.TestModules)
 	}
 	return nil
 }

@@ -115,6 +115,10 @@ type Component struct {
 	// Modules are the Go modules (from go.mod) whose packages this
 	// component imports directly, sorted.
 	Modules []string `json:"modules,omitempty"`
+	// TestModules are the entries of Modules imported only by _test.go
+	// files, sorted: like a test-only edge, they count for the test target
+	// alone.
+	TestModules []string `json:"testModules,omitempty"`
 	// Package is the npm package name of a node-app.
 	Package string `json:"package,omitempty"`
 	// Exclude are globs, relative to Dir, of files in the folder that the
@@ -143,6 +147,21 @@ func (c *Component) DependsFor(target string) []string {
 	for _, d := range c.Depends {
 		if !c.TestOnly(d) {
 			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// ModulesFor returns the Go modules that count for target: all of Modules
+// for the test target, Modules less TestModules for any other.
+func (c *Component) ModulesFor(target string) []string {
+	if target == TestTarget || len(c.TestModules) == 0 {
+		return c.Modules
+	}
+	out := make([]string, 0, len(c.Modules))
+	for _, m := range c.Modules {
+		if i := sort.SearchStrings(c.TestModules, m); i == len(c.TestModules) || c.TestModules[i] != m {
+			out = append(out, m)
 		}
 	}
 	return out

@@ -154,7 +154,7 @@ func (k *Keyer) manifest(ctx context.Context, c *graph.Component, target string,
 		if tc, ok := mods["toolchain"]; ok {
 			m.Modules["toolchain"] = tc
 		}
-		for _, mod := range c.Modules {
+		for _, mod := range c.ModulesFor(target) {
 			m.Modules[mod] = mods[mod]
 		}
 	}

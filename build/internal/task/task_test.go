@@ -186,6 +186,11 @@ var testHelper = map[string]string{
 	"libs/other/other_test.go": "package other\n\nimport _ \"example.com/t/libs/lib\"\n",
 }
 
+// testModule makes github.com/unused/mod a module of other's tests only.
+var testModule = map[string]string{
+	"libs/other/other_test.go": "package other\n\nimport _ \"github.com/unused/mod/y\"\n",
+}
+
 // globalInput makes other's test read the global input hack/gen.sh.
 var globalInput = map[string]string{
 	"libs/other/component.yaml": "tasks:\n  test:\n    command: go test ./...\n    globalInputs: [hack/gen.sh]\n",
@@ -242,6 +247,10 @@ func TestKeyChanges(t *testing.T) {
 			change: map[string]string{"libs/lib/lib.go": "package lib // a comment in the test helper\n"}},
 		{name: "test-only dependency changes test", target: "test", component: "other", setup: testHelper,
 			change: map[string]string{"libs/lib/lib.go": "package lib // a comment in the test helper\n"}, wantChange: true},
+		{name: "module of tests only does not change lint", target: "lint", component: "other", setup: testModule,
+			change: map[string]string{"go.mod": "module example.com/t\n\ngo 1.26\n\nrequire (\n\tgithub.com/used/mod v1.0.0\n\tgithub.com/unused/mod v1.2.0\n)\n"}},
+		{name: "module of tests only changes test", target: "test", component: "other", setup: testModule,
+			change: map[string]string{"go.mod": "module example.com/t\n\ngo 1.26\n\nrequire (\n\tgithub.com/used/mod v1.0.0\n\tgithub.com/unused/mod v1.2.0\n)\n"}, wantChange: true},
 		{name: "declared global input", target: "test", component: "other", setup: globalInput,
 			change: map[string]string{"hack/gen.sh": "#!/bin/sh\nexit 0\n"}, wantChange: true},
 		{name: "undeclared global input", target: "test", component: "other", setup: globalInput,
