@@ -13,8 +13,8 @@ import (
 	"github.com/acme/platform/libs/testenv"
 )
 
-// copyWorkspace copies mono.yaml, infrastructure/ and config/ of the
-// repository into a temporary workspace that shares the repository's .mono
+// copyWorkspace copies mono.yaml, infrastructure/ (without devserver/) and
+// config/ of the repository into a temporary workspace that shares the repository's .mono
 // (built tools and the checkov venv), and returns its root.
 func copyWorkspace(t *testing.T, repo string) string {
 	t.Helper()
@@ -27,7 +27,9 @@ func copyWorkspace(t *testing.T, repo string) string {
 			}
 			rel, _ := filepath.Rel(repo, p)
 			if d.IsDir() {
-				if d.Name() == ".terraform" {
+				// The dev server's Ansible is not Terraform, and its
+				// component depends on mono, which the copy leaves out.
+				if d.Name() == ".terraform" || rel == filepath.Join("infrastructure", "devserver") {
 					return filepath.SkipDir
 				}
 				return os.MkdirAll(filepath.Join(dst, rel), 0o755)
