@@ -292,8 +292,11 @@ func applyManifest(ws *workspace.Workspace, dir string, comps map[string]*graph.
 	c.Depends = append(c.Depends, m.Depends...)
 	c.Tasks = m.Tasks
 	for target, task := range m.Tasks {
-		if strings.TrimSpace(task.Command) == "" {
-			return false, &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "tasks"), Msg: fmt.Sprintf("tasks.%s.command is required", target)}
+		if strings.TrimSpace(task.Command) == "" && task.DependsOn == nil {
+			return false, &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "tasks", target), Msg: fmt.Sprintf("tasks.%s.command is required (or only dependsOn, to change the order of the default task)", target)}
+		}
+		if err := task.CheckDependsOn(target); err != nil {
+			return false, &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "tasks", target, "dependsOn"), Msg: err.Error()}
 		}
 		if err := ws.Settings.CheckGlobalInputs(target, task.GlobalInputs); err != nil {
 			return false, &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "tasks"), Msg: err.Error()}

@@ -112,7 +112,7 @@ func TestDiscoverErrors(t *testing.T) {
 		{"perEnv without environments", base(map[string]string{"infra/live/main.tf": "terraform {}\n", "infra/live/component.yaml": "perEnv: true\n"}),
 			[]string{"infra/live/component.yaml:1", "perEnv needs kind terraform-stack and deploy.envs"}},
 		{"task without command", base(map[string]string{"services/s/component.yaml": "tasks:\n  build:\n    outputs: [x]\n"}),
-			[]string{"services/s/component.yaml:1", "tasks.build.command is required"}},
+			[]string{"services/s/component.yaml:2", "tasks.build.command is required"}},
 		{"task global input not declared", base(map[string]string{"services/s/component.yaml": "tasks:\n  lint:\n    command: x\n    globalInputs: [tools/*.sh]\n"}),
 			[]string{"services/s/component.yaml:1", `tasks.lint.globalInputs: "tools/*.sh" is not a global input of mono.yaml`}},
 		{"duplicate names", base(map[string]string{"services/a/a.go": "package main\n"}),

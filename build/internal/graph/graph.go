@@ -82,6 +82,10 @@ type Task struct {
 	Tools []string `yaml:"tools,omitempty" json:"tools,omitempty"`
 	// Cache false always runs the task.
 	Cache *bool `yaml:"cache,omitempty" json:"cache,omitempty"`
+	// DependsOn are the tasks that must succeed before this one starts:
+	// "^x" the target x of the component's dependencies, "x" its own
+	// target x. Nil means ["^<target>"]; empty means none.
+	DependsOn []string `yaml:"dependsOn,omitempty" json:"dependsOn,omitempty"`
 }
 
 // Cacheable reports whether the task's result may be taken from the cache.
@@ -484,6 +488,32 @@ func (g *Graph) Owners(file string) []*Component {
 			}
 		}
 		return out
+	}
+	return nil
+}
+
+// Needs returns what the task of target waits for: its DependsOn, or
+// ["^<target>"] when it declares none.
+func (t Task) Needs(target string) []string {
+	if t.DependsOn == nil {
+		return []string{"^" + target}
+	}
+	return t.DependsOn
+}
+
+// CheckDependsOn returns an error for a dependsOn entry that is not a
+// target name, with or without a leading ^, or that is listed twice.
+func (t Task) CheckDependsOn(target string) error {
+	seen := map[string]bool{}
+	for _, d := range t.DependsOn {
+		name := strings.TrimPrefix(d, "^")
+		if name == "" || strings.ContainsAny(name, "^ \t:/") {
+			return fmt.Errorf("tasks.%s.dependsOn: %q is not a target (build) or a target of the dependencies (^build)", target, d)
+		}
+		if seen[d] {
+			return fmt.Errorf("tasks.%s.dependsOn: %q is listed twice", target, d)
+		}
+		seen[d] = true
 	}
 	return nil
 }

@@ -53,7 +53,8 @@ func NewCommand(deps cli.Deps) *cobra.Command {
 		Short: "Run a target (lint, test, build, ...) over components, cached and in parallel",
 		Long: `Run the task TARGET of the named components in dependency order: a
 component's task starts after the same target of the components it depends
-on. When none is named: inside a component's folder (cd services/pricing &&
+on, or after what its dependsOn names (^build: the dependencies' build,
+build: its own). When none is named: inside a component's folder (cd services/pricing &&
 mono run lint), that component; at the repository root or in a folder no
 component owns, every component; --all runs every component from anywhere.
 --affected keeps the affected ones of those.
@@ -272,62 +273,59 @@ const (
 	statusSkipped = "skipped"
 )
 
-// plan resolves the tasks of the target over the selected components and
-// links them in dependency order.
+// plan resolves the task graph of the target over the selected components
+// (with the tasks they wait for through dependsOn), computes the key of each
+// task and links them.
 func (r *runner) plan(ctx context.Context, names []string) ([]*node, error) {
-	var withTask []string
-	for _, n := range names {
-		_, ok, err := r.resolver.Resolve(r.g.Get(n), r.o.Target)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			withTask = append(withTask, n)
-		}
+	tg, err := r.resolver.Plan(r.g, r.o.Target, names)
+	if err != nil {
+		return nil, err
 	}
-	if len(withTask) == 0 {
+	if len(tg.Nodes) == 0 {
 		if err := r.unknownTarget(names); err != nil {
 			return nil, err
 		}
 		return nil, nil
 	}
+	byTarget := map[string][]string{}
+	for _, tn := range tg.Nodes {
+		byTarget[tn.Target] = append(byTarget[tn.Target], tn.Component)
+	}
 	keyer := task.NewKeyer(r.ws, r.g, r.resolver, r.hasher, r.tools, r.deps.Getenv)
-	manifests, err := keyer.Keys(ctx, r.o.Target, withTask)
-	if err != nil {
-		return nil, err
-	}
-	inRun := map[string]*node{}
-	var nodes []*node
-	for _, n := range r.g.Order(withTask) {
-		m, ok := manifests[n]
-		if !ok || !contains(withTask, n) {
-			continue
+	manifests := map[task.ID]*task.Manifest{}
+	for target, comps := range byTarget {
+		ms, err := keyer.Keys(ctx, target, comps)
+		if err != nil {
+			return nil, err
 		}
-		t, _, _ := r.resolver.Resolve(r.g.Get(n), r.o.Target)
-		nd := &node{idx: len(nodes), comp: r.g.Get(n), task: t, m: m}
-		nodes = append(nodes, nd)
-		inRun[n] = nd
+		for c, m := range ms {
+			manifests[task.ID{Component: c, Target: target}] = m
+		}
 	}
-	// Edges: to the nearest dependencies (transitively) that are in the run.
-	for _, nd := range nodes {
-		seen := map[string]bool{}
-		var visit func(string)
-		visit = func(name string) {
-			for _, d := range r.g.Get(name).DependsFor(r.o.Target) {
-				if seen[d] {
-					continue
+	inRun := map[task.ID]*node{}
+	nodes := make([]*node, 0, len(tg.Nodes))
+	for _, tn := range tg.Nodes { // dependencies first
+		m := manifests[tn.ID]
+		nd := &node{idx: len(nodes), comp: r.g.Get(tn.Component), task: tn.Task, m: m}
+		for _, d := range tn.Deps {
+			dn := inRun[d]
+			nd.deps = append(nd.deps, dn)
+			dn.dependents = append(dn.dependents, nd)
+			// A task of another target it waits for is an input too (its
+			// key is final: dependencies come first).
+			if d.Target != tn.Target {
+				if m.Deps == nil {
+					m.Deps = map[string]string{}
 				}
-				seen[d] = true
-				if dn, ok := inRun[d]; ok {
-					nd.deps = append(nd.deps, dn)
-					dn.dependents = append(dn.dependents, nd)
-					continue
-				}
-				visit(d)
+				m.Deps[d.String()] = dn.m.Key
 			}
 		}
-		visit(nd.comp.Name)
+		if len(m.Deps) > 0 {
+			m.Key = m.Sum()
+		}
 		nd.pending = len(nd.deps)
+		nodes = append(nodes, nd)
+		inRun[tn.ID] = nd
 	}
 	return nodes, nil
 }

@@ -167,20 +167,30 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-// KeyLine returns the line of the top-level key in a YAML document, or 0.
-func KeyLine(data []byte, key string) int {
+// KeyLine returns the line of the key at the path keys (a top-level key,
+// then keys of nested mappings) in a YAML document: the deepest one found,
+// or 0 when not even the first is.
+func KeyLine(data []byte, keys ...string) int {
 	var doc yaml.Node
 	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
 		return 0
 	}
 	m := doc.Content[0]
-	if m.Kind != yaml.MappingNode {
-		return 0
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i].Line
+	line := 0
+	for _, key := range keys {
+		if m.Kind != yaml.MappingNode {
+			return line
+		}
+		found := false
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == key {
+				line, m, found = m.Content[i].Line, m.Content[i+1], true
+				break
+			}
+		}
+		if !found {
+			return line
 		}
 	}
-	return 0
+	return line
 }

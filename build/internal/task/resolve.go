@@ -142,11 +142,14 @@ type Resolver struct {
 
 	mu   sync.Mutex
 	byDC map[string]map[string]graph.Task // component name -> resolved tasks
+	// from says, by component and target, which file declared the task's
+	// dependsOn (mono.yaml or the component.yaml), for error messages.
+	from map[string]map[string]string
 }
 
 // NewResolver returns a resolver for the components of ws.
 func NewResolver(ws *workspace.Workspace) *Resolver {
-	return &Resolver{ws: ws, byDC: map[string]map[string]graph.Task{}}
+	return &Resolver{ws: ws, byDC: map[string]map[string]graph.Task{}, from: map[string]map[string]string{}}
 }
 
 // Tasks returns every task of c by target.
@@ -183,14 +186,22 @@ func (r *Resolver) Tasks(c *graph.Component) (map[string]graph.Task, error) {
 		f.GoMain = goMain(r.ws.Path(c.Dir), c.Name)
 	}
 	tasks = Builtin(c, f)
+	from := map[string]string{}
 	for target, t := range r.ws.Settings.Tasks[c.Kind] {
 		tasks[target] = merge(tasks[target], t)
+		if t.DependsOn != nil {
+			from[target] = workspace.FileName
+		}
 	}
 	for target, t := range c.Tasks {
 		tasks[target] = merge(tasks[target], t)
+		if t.DependsOn != nil {
+			from[target] = c.Manifest
+		}
 	}
 	r.mu.Lock()
 	r.byDC[c.Name] = tasks
+	r.from[c.Name] = from
 	r.mu.Unlock()
 	return tasks, nil
 }
@@ -272,6 +283,9 @@ func merge(base, over graph.Task) graph.Task {
 	}
 	if out.GlobalInputs == nil {
 		out.GlobalInputs = base.GlobalInputs
+	}
+	if out.DependsOn == nil {
+		out.DependsOn = base.DependsOn
 	}
 	return out
 }

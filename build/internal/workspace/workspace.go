@@ -175,6 +175,9 @@ func Load(root string) (*Workspace, error) {
 			if err := s.CheckGlobalInputs(target, t.GlobalInputs); err != nil {
 				return nil, &strictyaml.Error{File: FileName, Line: strictyaml.KeyLine(data, "tasks"), Msg: fmt.Sprintf("%s: %v", kind, err)}
 			}
+			if err := t.CheckDependsOn(target); err != nil {
+				return nil, &strictyaml.Error{File: FileName, Line: strictyaml.KeyLine(data, "tasks", string(kind), target, "dependsOn"), Msg: fmt.Sprintf("tasks.%s.%s", kind, strings.TrimPrefix(err.Error(), "tasks."))}
+			}
 		}
 	}
 	return &Workspace{Root: root, Settings: s}, nil
