@@ -141,7 +141,7 @@ func Run(w io.Writer, g *graph.Graph, o Options) error {
 	case "json":
 		return cli.WriteJSON(w, d)
 	case "dot":
-		return writeDot(w, d)
+		return WriteDot(w, d)
 	case "html":
 		return WriteHTML(w, d)
 	}
@@ -175,7 +175,8 @@ var kindStyle = map[graph.Kind]string{
 	graph.Ansible: "#ff9da7",
 }
 
-func writeDot(w io.Writer, d *Data) error {
+// WriteDot writes d in Graphviz's dot language.
+func WriteDot(w io.Writer, d *Data) error {
 	fmt.Fprintln(w, "digraph components {")
 	fmt.Fprintln(w, "  rankdir=LR;")
 	fmt.Fprintln(w, `  node [shape=box, style="rounded,filled", fontname="sans-serif", fontcolor=white];`)
@@ -200,6 +201,12 @@ var page = template.Must(template.New("graph").Parse(pageSrc))
 
 // WriteHTML writes a self-contained page that draws d in the browser.
 func WriteHTML(w io.Writer, d *Data) error {
+	return WritePage(w, d, "Component graph", "components")
+}
+
+// WritePage is WriteHTML with the page's title and the word for its nodes
+// ("components"): `mono run --graph` draws tasks with it.
+func WritePage(w io.Writer, d *Data, title, noun string) error {
 	data, err := json.Marshal(d)
 	if err != nil {
 		return err
@@ -217,5 +224,7 @@ func WriteHTML(w io.Writer, d *Data) error {
 		"Graph":  template.JS(data),
 		"Colors": template.JS(colors),
 		"Count":  len(d.Nodes),
+		"Title":  title,
+		"Noun":   noun,
 	})
 }

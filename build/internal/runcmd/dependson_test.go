@@ -2,13 +2,19 @@ package runcmd_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/acme/platform/build/internal/cli"
 	"github.com/acme/platform/build/internal/fixture"
+	"github.com/acme/platform/build/internal/runcmd"
 )
 
 // dependsOnRepo has app depending on lib, both with build and test tasks
@@ -69,5 +75,47 @@ func TestDependsOnChangesOrder(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestGraph(t *testing.T) {
+	t.Parallel()
+	dir := dependsOnRepo(t, "    dependsOn: [build, ^test]\n")
+	res := run(t, context.Background(), dir, "test", "--graph", "--json")
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	var got runcmd.TaskGraph
+	if err := json.Unmarshal([]byte(res.stdout), &got); err != nil {
+		t.Fatalf("no JSON: %v\n%s", err, res.stdout)
+	}
+	want := runcmd.TaskGraph{Target: "test", Tasks: []runcmd.GraphTask{
+		{ID: "lib:build", Component: "lib", Target: "build", Kind: "helm-chart", Dir: "comps/lib", DependsOn: []string{"^build"}, Deps: []string{}},
+		{ID: "app:build", Component: "app", Target: "build", Kind: "helm-chart", Dir: "comps/app", DependsOn: []string{"^build"}, Deps: []string{"lib:build"}},
+		{ID: "lib:test", Component: "lib", Target: "test", Kind: "helm-chart", Dir: "comps/lib", DependsOn: []string{"^test"}, Deps: []string{}},
+		{ID: "app:test", Component: "app", Target: "test", Kind: "helm-chart", Dir: "comps/app", DependsOn: []string{"build", "^test"}, Deps: []string{"app:build", "lib:test"}},
+	}}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(runcmd.GraphTask{}, "Command")); diff != "" {
+		t.Errorf("--graph --json (-want +got):\n%s", diff)
+	}
+	for _, f := range []string{".mono", "order.txt"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Errorf("--graph created %s", f)
+		}
+	}
+
+	res = run(t, context.Background(), dir, "test", "--graph")
+	if want := "lib:build\napp:build -> lib:build\nlib:test\napp:test -> app:build, lib:test\n"; res.stdout != want {
+		t.Errorf("--graph text:\n%s\nwant:\n%s", res.stdout, want)
+	}
+	res = run(t, context.Background(), dir, "test", "--graph", "--format", "html")
+	for _, w := range []string{"<title>Task graph of mono run test (4 tasks)</title>", `"name":"app:test"`} {
+		if !strings.Contains(res.stdout, w) {
+			t.Errorf("--graph --format html lacks %s", w)
+		}
+	}
+	res = run(t, context.Background(), dir, "test", "--format", "dot")
+	if res.code != cli.ExitUsage {
+		t.Errorf("--format without --graph: exit %d, want %d", res.code, cli.ExitUsage)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -43,6 +44,9 @@ type Options struct {
 	Verbose  bool
 	Force    bool
 	WithDeps bool
+	// Graph prints the task graph in GraphFormat instead of running it.
+	Graph       bool
+	GraphFormat string
 }
 
 // NewCommand returns the run command.
@@ -81,7 +85,9 @@ interrupted, 2 unknown target, component or flag. See docs/mono-run.md.`,
   mono run build orders-api pricing --parallel 4
   mono run test --affected --base origin/main
   mono run build --dry-run --explain
-  mono run lint --continue --json`,
+  mono run lint --continue --json
+  mono run test --graph                    # the task graph, run nothing
+  mono run build --graph --format html > tasks.html`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return cli.Usagef("mono run needs a TARGET, e.g. mono run test")
@@ -106,6 +112,11 @@ interrupted, 2 unknown target, component or flag. See docs/mono-run.md.`,
 	f.BoolVarP(&o.Verbose, "verbose", "v", false, "print every task's log, cached ones replayed")
 	f.BoolVar(&o.Force, "force", false, "run every task even when cached (results are still stored)")
 	f.BoolVar(&o.WithDeps, "with-deps", false, "also run the target of the named components' dependencies")
+	f.BoolVar(&o.Graph, "graph", false, "print the task graph that would run (text; --json; --format dot|html); run nothing")
+	f.StringVar(&o.GraphFormat, "format", "", "with --graph: "+strings.Join(GraphFormats, ", "))
+	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return GraphFormats, cobra.ShellCompDirectiveNoFileComp
+	})
 	return cmd
 }
 
@@ -123,9 +134,29 @@ func Run(ctx context.Context, deps cli.Deps, o Options) error {
 	if o.All && len(o.Components) > 0 {
 		return cli.Usagef("--all runs every component: name components or give --all, not both")
 	}
+	if o.GraphFormat != "" && !o.Graph {
+		return cli.Usagef("--format only applies with --graph")
+	}
+	if o.Graph {
+		switch {
+		case o.GraphFormat == "" && o.JSON:
+			o.GraphFormat = "json"
+		case o.GraphFormat == "":
+			o.GraphFormat = "text"
+		case o.JSON && o.GraphFormat != "json":
+			return cli.Usagef("--json and --format %s: give one", o.GraphFormat)
+		}
+		if !slices.Contains(GraphFormats, o.GraphFormat) {
+			return cli.Usagef("--format: unknown format %q (formats: %s)", o.GraphFormat, strings.Join(GraphFormats, ", "))
+		}
+	}
 	ws, g, err := deps.Graph()
 	if err != nil {
 		return err
+	}
+	if o.Graph { // reads only: no cache, no hashing
+		r := &runner{ws: ws, g: g, deps: deps, o: o, resolver: task.NewResolver(ws)}
+		return r.graph(ctx)
 	}
 	r, err := newRunner(ctx, ws, g, deps, o)
 	if err != nil {
