@@ -119,3 +119,45 @@ func TestGraph(t *testing.T) {
 		t.Errorf("--format without --graph: exit %d, want %d", res.code, cli.ExitUsage)
 	}
 }
+
+// TestDependsOnKey: a task of another target that a task waits for is part
+// of its key.
+func TestDependsOnKey(t *testing.T) {
+	t.Parallel()
+	dir := dependsOnRepo(t, "    dependsOn: [build]\n")
+	ctx := context.Background()
+	if res := run(t, ctx, dir, "test", "app", "--json"); res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	res := run(t, ctx, dir, "test", "app", "--json")
+	if got := statuses(t, res.stdout); got["app"] != "cached/hit" {
+		t.Fatalf("second run: %v, want app cached", got)
+	}
+	manifest := filepath.Join(dir, "comps/lib/component.yaml")
+	data, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(manifest, []byte(strings.Replace(string(data), "build:\n    command: '", "build:\n    command: 'true; ", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res = run(t, ctx, dir, "test", "app", "--json", "--explain")
+	var s runcmd.Summary
+	if err := json.Unmarshal([]byte(res.stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	var changes []string
+	for _, task := range s.Tasks {
+		if task.Component == "app" && task.Target == "test" {
+			if task.Cache != "miss" {
+				t.Errorf("app:test after lib's build command changed: cache %s, want miss", task.Cache)
+			}
+			for _, c := range task.Changes {
+				changes = append(changes, c.String())
+			}
+		}
+	}
+	if !slices.Contains(changes, "dependency app:build changed") {
+		t.Errorf("app:test changes %v, want dependency app:build changed", changes)
+	}
+}
