@@ -158,4 +158,23 @@ func TestIntegrationGraphHTMLInChromium(t *testing.T) {
 	if st, err := os.Stat(shot); err != nil || st.Size() < 5000 {
 		t.Errorf("screenshot %s missing or empty: %v", shot, err)
 	}
+
+	// mono run --graph --format html is the same page with tasks as boxes.
+	tasksJSON, errOut, code := runBin(t, dir, bin, "run", "build", "--graph", "--json")
+	var tg struct{ Tasks []struct{ ID string } }
+	if code != 0 || json.Unmarshal([]byte(tasksJSON), &tg) != nil || len(tg.Tasks) == 0 {
+		t.Fatalf("run build --graph --json: exit %d\n%s%s", code, tasksJSON, errOut)
+	}
+	html, errOut, code = runBin(t, dir, bin, "run", "build", "--graph", "--format", "html")
+	if code != 0 {
+		t.Fatalf("run --graph html: exit %d\n%s", code, errOut)
+	}
+	if err := os.WriteFile(page, []byte(html), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom = chrome("--dump-dom", "file://"+page)
+	nodes = regexp.MustCompile(`<g class="node[^"]*" [^>]*data-name="([^"]+)"`).FindAllStringSubmatch(dom, -1)
+	if !strings.Contains(dom, `data-rendered="true"`) || len(nodes) != len(tg.Tasks) {
+		t.Errorf("run --graph html drew %d tasks, want %d (rendered: %v)", len(nodes), len(tg.Tasks), strings.Contains(dom, `data-rendered="true"`))
+	}
 }
