@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -113,6 +114,10 @@ func TestGraph(t *testing.T) {
 		if !strings.Contains(res.stdout, w) {
 			t.Errorf("--graph --format html lacks %s", w)
 		}
+	}
+	res = run(t, context.Background(), dir, "test", "--dry-run")
+	if !regexp.MustCompile(`(?m)app:test .* app:build,lib$`).MatchString(res.stdout) {
+		t.Errorf("--dry-run: app:test waits for app:build (its own) and lib (test):\n%s", res.stdout)
 	}
 	res = run(t, context.Background(), dir, "test", "--format", "dot")
 	if res.code != cli.ExitUsage {

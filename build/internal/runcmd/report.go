@@ -371,6 +371,9 @@ func (r *runner) dryRun(ctx context.Context, nodes []*node) error {
 		after := make([]string, len(n.deps))
 		for j, d := range n.deps {
 			after[j] = d.comp.Name
+			if d.m.Target != n.m.Target { // through dependsOn
+				after[j] = d.name()
+			}
 		}
 		a := strings.Join(after, ",")
 		if a == "" {
