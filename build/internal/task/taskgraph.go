@@ -155,7 +155,7 @@ func (r *Resolver) Validate(g *graph.Graph) error {
 		for _, target := range own {
 			t := tasks[target]
 			if strings.TrimSpace(t.Command) == "" {
-				return r.errorAt(c, target, "command", fmt.Sprintf("tasks.%s declares only dependsOn, but %s (kind %s) has no default %s task to refine: give it a command", target, c.Name, c.Kind, target))
+				return r.errorAt(c, target, "command", fmt.Sprintf("tasks.%s has no command, and %s (kind %s) has no default %s task to take it from: give it a command", target, c.Name, c.Kind, target))
 			}
 			for _, need := range t.DependsOn {
 				x, up := strings.CutPrefix(need, "^")

@@ -104,7 +104,7 @@ func TestPlanErrors(t *testing.T) {
 		{name: "self", api: "tasks:\n  build:\n    dependsOn: [build]\n",
 			want: []string{"cycle: build -> build"}},
 		{name: "only dependsOn with nothing to refine", api: "tasks:\n  deploy:\n    dependsOn: [build]\n",
-			want: []string{"services/api/component.yaml:2: ", "tasks.deploy declares only dependsOn", "give it a command"}},
+			want: []string{"services/api/component.yaml:2: ", "tasks.deploy has no command", "api (kind go-service) has no default deploy task"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
