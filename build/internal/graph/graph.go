@@ -75,7 +75,9 @@ type Task struct {
 	// Outputs are globs relative to the component folder that a cache hit
 	// restores.
 	Outputs []string `yaml:"outputs,omitempty" json:"outputs,omitempty"`
-	// Env names environment variables whose values are part of the hash.
+	// Env names the environment variables the task reads (NAME, or a
+	// prefix PREFIX_*): its process sees only these and a small base set,
+	// and their values are part of the hash.
 	Env []string `yaml:"env,omitempty" json:"env,omitempty"`
 	// Tools names programs whose version (`<tool> version` or
 	// `<tool> --version`) is part of the hash.
@@ -86,6 +88,25 @@ type Task struct {
 	// "^x" the target x of the component's dependencies, "x" its own
 	// target x. Nil means ["^<target>"]; empty means none.
 	DependsOn []string `yaml:"dependsOn,omitempty" json:"dependsOn,omitempty"`
+}
+
+// CheckEnv reports the first entry of env that is neither a variable name
+// (letters, digits, _; not starting with a digit) nor such a name followed
+// by * (a prefix).
+func CheckEnv(env []string) error {
+	for _, e := range env {
+		name := strings.TrimSuffix(e, "*")
+		ok := name != "" && !(name[0] >= '0' && name[0] <= '9')
+		for _, r := range name {
+			if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+				ok = false
+			}
+		}
+		if !ok {
+			return fmt.Errorf("env: %q is not a variable name or a prefix ending in * (NAME, PREFIX_*)", e)
+		}
+	}
+	return nil
 }
 
 // Cacheable reports whether the task's result may be taken from the cache.

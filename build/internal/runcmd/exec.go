@@ -205,29 +205,22 @@ func (r *runner) execute(ctx context.Context, n *node, slots chan struct{}, stop
 	}
 }
 
-// env returns the environment of a task's process.
+// env returns the environment of a task's process: the base set and the
+// variables the task declares (task.TaskEnviron), PATH with node_modules/.bin
+// in front for a node-app, and the MONO_* variables.
 func (r *runner) env(n *node) []string {
 	dir := r.ws.Path(n.comp.Dir)
 	vars := map[string]string{}
 	var order []string
-	for _, kv := range r.deps.Environ {
-		k, v, _ := strings.Cut(kv, "=")
-		if _, ok := vars[k]; !ok {
-			order = append(order, k)
-		}
-		vars[k] = v
-	}
 	set := func(k, v string) {
 		if _, ok := vars[k]; !ok {
 			order = append(order, k)
 		}
 		vars[k] = v
 	}
-	// Declared variables come from the same source as their hash.
-	for _, e := range n.task.Env {
-		if v := r.deps.Getenv(e); v != "" {
-			set(e, v)
-		}
+	for _, kv := range task.TaskEnviron(r.deps.Environ, n.task.Env) {
+		k, v, _ := strings.Cut(kv, "=")
+		set(k, v)
 	}
 	pathVar := r.deps.Getenv("PATH")
 	if n.comp.Kind == graph.NodeApp {

@@ -322,7 +322,7 @@ func (r *runner) plan(ctx context.Context, names []string) ([]*node, error) {
 	for _, tn := range tg.Nodes {
 		byTarget[tn.Target] = append(byTarget[tn.Target], tn.Component)
 	}
-	keyer := task.NewKeyer(r.ws, r.g, r.resolver, r.hasher, r.tools, r.deps.Getenv)
+	keyer := task.NewKeyer(r.ws, r.g, r.resolver, r.hasher, r.tools, r.deps.Environ)
 	manifests := map[task.ID]*task.Manifest{}
 	for target, comps := range byTarget {
 		ms, err := keyer.Keys(ctx, target, comps)

@@ -2,8 +2,6 @@ package task
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -27,7 +25,7 @@ type Keyer struct {
 	resolver *Resolver
 	scanner  *Scanner
 	tools    *Tools
-	getenv   func(string) string
+	environ  []string
 
 	modOnce sync.Once
 	mods    map[string]string
@@ -39,13 +37,13 @@ type Keyer struct {
 }
 
 // NewKeyer returns a keyer over the graph g of ws.
-func NewKeyer(ws *workspace.Workspace, g *graph.Graph, resolver *Resolver, hasher *FileHasher, tools *Tools, getenv func(string) string) *Keyer {
+func NewKeyer(ws *workspace.Workspace, g *graph.Graph, resolver *Resolver, hasher *FileHasher, tools *Tools, environ []string) *Keyer {
 	dirs := make([]string, 0, g.Len())
 	for _, c := range g.Components() {
 		dirs = append(dirs, c.Dir)
 	}
 	return &Keyer{
-		ws: ws, g: g, resolver: resolver, tools: tools, getenv: getenv,
+		ws: ws, g: g, resolver: resolver, tools: tools, environ: environ,
 		scanner: NewScanner(ws.Root, ws.Settings.Ignore, dirs, hasher),
 	}
 }
@@ -128,17 +126,7 @@ func (k *Keyer) manifest(ctx context.Context, c *graph.Component, target string,
 		return nil, fmt.Errorf("%s:%s: %w", c.Name, target, err)
 	}
 	m.Files = inputs
-	if len(t.Env) > 0 {
-		m.Env = make(map[string]string, len(t.Env))
-		for _, e := range t.Env {
-			v := k.getenv(e)
-			if v != "" {
-				sum := sha256.Sum256([]byte(v))
-				v = hex.EncodeToString(sum[:8])
-			}
-			m.Env[e] = v
-		}
-	}
+	m.Env = envDigests(k.environ, t.Env)
 	if len(t.Tools) > 0 {
 		m.Tools = make(map[string]string, len(t.Tools))
 		for _, tool := range t.Tools {

@@ -24,7 +24,7 @@ import (
 
 // Default environment variables and tools of the built-in tasks.
 var (
-	goEnv    = []string{"GOOS", "GOARCH", "GOAMD64", "GOARM64", "CGO_ENABLED", "GOFLAGS", "GOEXPERIMENT"}
+	goEnv    = []string{"GOOS", "GOARCH", "GOAMD64", "GOARM64", "GOEXPERIMENT", "GOFLAGS", "GOTOOLCHAIN", "CGO_*"}
 	goTools  = []string{"go"}
 	nodeEnv  = []string{"NODE_ENV"}
 	nodeTool = []string{"node"}

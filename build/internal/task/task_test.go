@@ -163,7 +163,11 @@ func keys(t *testing.T, dir, target string, env map[string]string) map[string]*M
 		}
 		return env[k]
 	}
-	k := NewKeyer(ws, g, NewResolver(ws), NewFileHasher(ws.Root, ""), NewTools("", getenv), getenv)
+	var environ []string
+	for k, v := range env {
+		environ = append(environ, k+"="+v)
+	}
+	k := NewKeyer(ws, g, NewResolver(ws), NewFileHasher(ws.Root, ""), NewTools("", getenv), environ)
 	m, err := k.Keys(context.Background(), target, g.Names())
 	if err != nil {
 		t.Fatal(err)
