@@ -627,3 +627,77 @@ func TestGoDefaults(t *testing.T) {
 		t.Errorf("binary not restored executable: %v, %v", info, err)
 	}
 }
+
+// TestStrictEnvironment: a task sees the base set and what it declares,
+// declared values are part of the key, undeclared ones are not, and no
+// value is ever printed (--explain names the variable only).
+func TestStrictEnvironment(t *testing.T) {
+	t.Parallel()
+	dir := workspace(t, map[string]string{
+		"show": "name: show\nkind: helm-chart\ntasks:\n  build:\n    command: 'echo \"d=[$DECLARED] u=[$UNDECLARED] p=[$PFX_A] home=[${HOME:+set}]\"'\n    env: [DECLARED, PFX_*]\n",
+		"secret": "name: secret\nkind: helm-chart\ntasks:\n  build:\n    command: 'test -n \"$API_TOKEN\" && echo token-present'\n    env: [API_TOKEN]\n",
+	})
+	const secret1, secret2 = "s3cr3t-Planted-Value-1", "s3cr3t-Planted-Value-2"
+	base := append([]string(nil), os.Environ()...)
+	environ := func(kv ...string) []string { return append(append([]string(nil), base...), kv...) }
+	ctx := context.Background()
+	var all strings.Builder
+	do := func(env []string, args ...string) result {
+		t.Helper()
+		r := runEnv(t, ctx, dir, env, append([]string{"build"}, args...)...)
+		all.WriteString(r.stdout + r.stderr)
+		if r.code != 0 {
+			t.Fatalf("run %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+		return r
+	}
+	first := environ("DECLARED=one", "UNDECLARED=nope", "PFX_A=pa", "API_TOKEN="+secret1)
+	r := do(first, "--verbose")
+	for _, want := range []string{"d=[one] u=[] p=[pa] home=[set]", "token-present"} {
+		if !strings.Contains(r.stdout+r.stderr, want) {
+			t.Errorf("task output lacks %q:\n%s%s", want, r.stdout, r.stderr)
+		}
+	}
+
+	// An undeclared variable changes nothing.
+	r = do(environ("DECLARED=one", "UNDECLARED=changed", "PFX_A=pa", "API_TOKEN="+secret1), "--json")
+	if diff := cmp.Diff(map[string]string{"show": "cached/hit", "secret": "cached/hit"}, statuses(t, r.stdout)); diff != "" {
+		t.Errorf("undeclared variable changed (-want +got):\n%s", diff)
+	}
+
+	// A declared one misses, and --explain names it without its value.
+	next := environ("DECLARED=one", "PFX_A=pa", "PFX_B=new", "API_TOKEN="+secret2)
+	r = do(next, "--dry-run", "--explain")
+	for _, want := range []string{"env var API_TOKEN changed", "env var PFX_B changed"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("dry run --explain lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r = do(next, "--explain", "--json", "--verbose")
+	if diff := cmp.Diff(map[string]string{"show": "ok/miss", "secret": "ok/miss"}, statuses(t, r.stdout)); diff != "" {
+		t.Errorf("declared variable changed (-want +got):\n%s", diff)
+	}
+	do(next, "--explain", "--verbose")
+
+	// No output and no file of the cache holds a value.
+	for _, s := range []string{secret1, secret2} {
+		if strings.Contains(all.String(), s) {
+			t.Errorf("output shows the value %q:\n%s", s, all.String())
+		}
+	}
+	err := filepath.WalkDir(filepath.Join(dir, ".mono"), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		for _, s := range []string{secret1, secret2} {
+			if strings.Contains(string(data), s) {
+				t.Errorf("%s holds the value %q", p, s)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -106,6 +106,12 @@ func TestLoadErrors(t *testing.T) {
 		{"absolute glob", "globalInputs: [/etc/**]\n", []string{"mono.yaml:1", "relative to the root"}},
 		{"task global input not declared", "tasks:\n  go-lib:\n    lint:\n      command: go vet ./...\n      globalInputs: [docs/**]\n",
 			[]string{"mono.yaml:1", `go-lib: tasks.lint.globalInputs: "docs/**" is not a global input`}},
+		{"bad env name", "project: p\ntasks:\n  go-lib:\n    test:\n      command: go test ./...\n      env: [GOFLAGS, \"DB-URL\"]\n",
+			[]string{"mono.yaml:6", `tasks.go-lib.test.env: "DB-URL" is not a variable name or a prefix ending in *`}},
+		{"glob inside an env name", "tasks:\n  go-lib:\n    test:\n      env: [\"A*B\"]\n",
+			[]string{"mono.yaml:4", `tasks.go-lib.test.env: "A*B"`}},
+		{"env name starting with a digit", "tasks:\n  go-lib:\n    test:\n      env: [\"1X\"]\n",
+			[]string{"mono.yaml:4", `"1X" is not a variable name`}},
 		{"no environments", "environments: []\n", []string{"environments must list"}},
 	}
 	for _, tt := range tests {
