@@ -634,7 +634,7 @@ func TestGoDefaults(t *testing.T) {
 func TestStrictEnvironment(t *testing.T) {
 	t.Parallel()
 	dir := workspace(t, map[string]string{
-		"show": "name: show\nkind: helm-chart\ntasks:\n  build:\n    command: 'echo \"d=[$DECLARED] u=[$UNDECLARED] p=[$PFX_A] home=[${HOME:+set}]\"'\n    env: [DECLARED, PFX_*]\n",
+		"show":   "name: show\nkind: helm-chart\ntasks:\n  build:\n    command: 'echo \"d=[$DECLARED] u=[$UNDECLARED] p=[$PFX_A] home=[${HOME:+set}]\"'\n    env: [DECLARED, PFX_*]\n",
 		"secret": "name: secret\nkind: helm-chart\ntasks:\n  build:\n    command: 'test -n \"$API_TOKEN\" && echo token-present'\n    env: [API_TOKEN]\n",
 	})
 	const secret1, secret2 = "s3cr3t-Planted-Value-1", "s3cr3t-Planted-Value-2"
