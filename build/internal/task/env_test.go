@@ -1,6 +1,9 @@
 package task
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -51,5 +54,24 @@ func TestEnvDigests(t *testing.T) {
 	}
 	if envDigests(environ, nil) != nil {
 		t.Errorf("no declarations: want no env in the manifest")
+	}
+}
+
+// TestBaseEnvDocumented: docs/mono-run.md lists every variable of the base
+// set.
+func TestBaseEnvDocumented(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "mono-run.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "### Environment of a task")
+	if !ok {
+		t.Fatal(`docs/mono-run.md has no section "Environment of a task"`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	for _, v := range BaseEnv {
+		if !strings.Contains(section, v) && !strings.Contains(section, strings.ToUpper(v)) {
+			t.Errorf("docs/mono-run.md, Environment of a task, does not list %s", v)
+		}
 	}
 }
