@@ -301,8 +301,8 @@ func applyManifest(ws *workspace.Workspace, dir string, comps map[string]*graph.
 		if err := ws.Settings.CheckGlobalInputs(target, task.GlobalInputs); err != nil {
 			return false, &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "tasks"), Msg: err.Error()}
 		}
-		if err := graph.CheckEnv(task.Env); err != nil {
-			return false, &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "tasks", target, "env"), Msg: fmt.Sprintf("tasks.%s.%v", target, err)}
+		if err := task.CheckEnv(target); err != nil {
+			return false, &strictyaml.Error{File: file, Line: strictyaml.KeyLine(data, "tasks", target, "env"), Msg: err.Error()}
 		}
 	}
 	if len(m.Deploy.Envs) > 0 || m.Deploy.Settings != nil {

@@ -90,11 +90,11 @@ type Task struct {
 	DependsOn []string `yaml:"dependsOn,omitempty" json:"dependsOn,omitempty"`
 }
 
-// CheckEnv reports the first entry of env that is neither a variable name
-// (letters, digits, _; not starting with a digit) nor such a name followed
-// by * (a prefix).
-func CheckEnv(env []string) error {
-	for _, e := range env {
+// CheckEnv returns an error for the first env entry that is neither a
+// variable name (letters, digits, _; not starting with a digit) nor such a
+// name followed by * (a prefix).
+func (t Task) CheckEnv(target string) error {
+	for _, e := range t.Env {
 		name := strings.TrimSuffix(e, "*")
 		ok := name != "" && !(name[0] >= '0' && name[0] <= '9')
 		for _, r := range name {
@@ -103,7 +103,7 @@ func CheckEnv(env []string) error {
 			}
 		}
 		if !ok {
-			return fmt.Errorf("env: %q is not a variable name or a prefix ending in * (NAME, PREFIX_*)", e)
+			return fmt.Errorf("tasks.%s.env: %q is not a variable name or a prefix ending in * (NAME, PREFIX_*)", target, e)
 		}
 	}
 	return nil

@@ -178,8 +178,8 @@ func Load(root string) (*Workspace, error) {
 			if err := t.CheckDependsOn(target); err != nil {
 				return nil, &strictyaml.Error{File: FileName, Line: strictyaml.KeyLine(data, "tasks", string(kind), target, "dependsOn"), Msg: fmt.Sprintf("tasks.%s.%s", kind, strings.TrimPrefix(err.Error(), "tasks."))}
 			}
-			if err := graph.CheckEnv(t.Env); err != nil {
-				return nil, &strictyaml.Error{File: FileName, Line: strictyaml.KeyLine(data, "tasks", string(kind), target, "env"), Msg: fmt.Sprintf("tasks.%s.%s.%v", kind, target, err)}
+			if err := t.CheckEnv(target); err != nil {
+				return nil, &strictyaml.Error{File: FileName, Line: strictyaml.KeyLine(data, "tasks", string(kind), target, "env"), Msg: fmt.Sprintf("tasks.%s.%s", kind, strings.TrimPrefix(err.Error(), "tasks."))}
 			}
 		}
 	}
