@@ -26,7 +26,7 @@ import (
 var (
 	goEnv    = []string{"GOOS", "GOARCH", "GOAMD64", "GOARM64", "GOEXPERIMENT", "GOFLAGS", "GOTOOLCHAIN", "CGO_*"}
 	goTools  = []string{"go"}
-	nodeEnv  = []string{"NODE_ENV"}
+	nodeEnv  = []string{"NODE_ENV", "VITE_*"}
 	nodeTool = []string{"node"}
 )
 
