@@ -11,6 +11,7 @@ import (
 
 	"github.com/acme/platform/build/internal/affectedcmd"
 	"github.com/acme/platform/build/internal/cli"
+	"github.com/acme/platform/build/internal/complete"
 	"github.com/acme/platform/build/internal/devcmd"
 	"github.com/acme/platform/build/internal/doctorcmd"
 	"github.com/acme/platform/build/internal/graphcmd"
@@ -60,6 +61,9 @@ any value (https://no-color.org), turns colour off.
 	root.AddCommand(dbCommands(deps)...)
 	root.AddCommand(dagsCommands(deps)...)
 	root.AddCommand(versionCommands(deps)...)
+	// Completion of components, targets, environments and git refs by
+	// flag name and command, over the whole tree (mono completion).
+	complete.Register(root, deps)
 	return root
 }
 

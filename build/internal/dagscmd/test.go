@@ -86,6 +86,24 @@ logical date is the day after, as on the schedule.`,
 			_, err := Test(c.Context(), d, opts)
 			return err
 		},
+		// DAG ids from the dag_id declarations of the DAG files: no
+		// Airflow, no venv.
+		ValidArgsFunction: func(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			p, err := d.project()
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveError
+			}
+			var out []string
+			for _, id := range dagIDs(p.dir) {
+				if strings.HasPrefix(id, toComplete) {
+					out = append(out, id)
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
 	}
 	cmd.Flags().StringVar(&opts.Date, "date", "", "the day to work on, 2006-01-02 (default yesterday UTC)")
 	cmd.Flags().BoolVar(&opts.NoSeed, "no-seed", false, "do not load sample orders for the day")

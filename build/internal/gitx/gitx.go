@@ -172,6 +172,30 @@ func (r *Repo) Read(ctx context.Context, rev, file string) ([]byte, error) {
 	return out, nil
 }
 
+// Refs returns the names a revision flag accepts, for completion: HEAD,
+// then local branches, tags and remote branches (origin/main), as git
+// for-each-ref lists them; symbolic remote HEADs are left out. It reads
+// only local refs: no fetch.
+func (r *Repo) Refs(ctx context.Context) ([]string, error) {
+	out, err := r.git(ctx, "for-each-ref", "--format=%(refname)", "refs/heads", "refs/tags", "refs/remotes")
+	if err != nil {
+		return nil, err
+	}
+	refs := []string{"HEAD"}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if line == "" || strings.HasSuffix(line, "/HEAD") {
+			continue
+		}
+		for _, prefix := range []string{"refs/heads/", "refs/tags/", "refs/remotes/"} {
+			if name, ok := strings.CutPrefix(line, prefix); ok {
+				refs = append(refs, name)
+				break
+			}
+		}
+	}
+	return refs, nil
+}
+
 // Output runs a git command in Dir and returns its standard output.
 func (r *Repo) Output(ctx context.Context, args ...string) ([]byte, error) {
 	return r.git(ctx, args...)

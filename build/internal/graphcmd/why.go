@@ -30,7 +30,6 @@ and then only A's test target depends on B.`,
 			}
 			return Why(deps.IO.Out, g, args[0], args[1], asJSON)
 		},
-		ValidArgsFunction: completeComponents(deps),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for machines")
 	return cmd
@@ -83,15 +82,4 @@ func Why(w io.Writer, g *graph.Graph, a, b string, asJSON bool) error {
 		fmt.Fprintln(w, sb.String())
 	}
 	return nil
-}
-
-// completeComponents completes component names for shell completion.
-func completeComponents(deps cli.Deps) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		_, g, err := deps.Graph()
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveError
-		}
-		return g.Names(), cobra.ShellCompDirectiveNoFileComp
-	}
 }

@@ -1,0 +1,92 @@
+package app_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/acme/platform/build/internal/fixture"
+)
+
+// TestComplete runs cobra's hidden __complete command in-process, as the
+// shell scripts of mono completion do, for each kind of candidate.
+func TestComplete(t *testing.T) {
+	t.Parallel()
+	files := fixture.Polyglot()
+	files["dags/daily.py"] = "with DAG(dag_id=\"daily_sales\") as dag:\n    pass\n"
+	files["dags/exports.py"] = "DAG_ID = 'sales_exports'\n"
+	files["scripts/job/component.yaml"] = "tasks:\n  seed:\n    command: echo seed\n"
+	dir := fixture.Repo(t, files)
+	fixture.Git(t, dir, "branch", "feature/x")
+	fixture.Git(t, dir, "tag", "v1.0.0")
+	fixture.Git(t, dir, "update-ref", "refs/remotes/origin/main", "HEAD")
+	fixture.Git(t, dir, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main")
+	sub := filepath.Join(dir, "services", "api")
+
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"run target", []string{"run", "l"}, []string{"lint"}},
+		{"run workspace target", []string{"run", "se"}, []string{"seed"}},
+		{"run components with the target", []string{"run", "seed", ""}, []string{"job"}},
+		{"run components given left out", []string{"run", "seed", "job", ""}, []string{}},
+		{"why", []string{"why", "j"}, []string{"job"}},
+		{"why given left out", []string{"why", "a", ""}, []string{"@shop/app", "@shop/ui", "api", "b", "dags", "infra-dev", "infra-prod", "job", "program", "sales", "tfmod-network"}},
+		{"why third", []string{"why", "job", "b", ""}, []string{}},
+		{"db component", []string{"db", "migrate", "up", "-c", "ap"}, []string{"api"}},
+		{"graph focus", []string{"graph", "--focus", "infra-"}, []string{"infra-dev", "infra-prod"}},
+		{"affected target", []string{"affected", "--target", "te"}, []string{"test"}},
+		{"list kind", []string{"list", "--kind", "go-"}, []string{"go-service", "go-job", "go-lib", "go-tool"}},
+		{"env", []string{"config", "validate", "--env", ""}, []string{"local", "dev", "staging", "prod"}},
+		{"env db", []string{"db", "migrate", "status", "--env", "st"}, []string{"staging"}},
+		{"env infra", []string{"infra", "plan", "--env", "p"}, []string{"prod"}},
+		{"env dags", []string{"dags", "deploy", "--env", "d"}, []string{"dev"}},
+		{"dag ids", []string{"dags", "test", ""}, []string{"daily_sales", "sales_exports"}},
+		{"dag ids prefix", []string{"dags", "test", "sa"}, []string{"sales_exports"}},
+		{"base refs", []string{"affected", "--base", ""}, []string{"HEAD", "feature/x", "main", "origin/main", "v1.0.0"}},
+		{"base triple dot", []string{"affected", "--base", "main...f"}, []string{"main...feature/x"}},
+		{"run head", []string{"run", "test", "--affected", "--head", "v"}, []string{"v1.0.0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, out, stderr := run(t, sub, append([]string{"__complete"}, tt.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			got, directive := candidates(out)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("candidates (-want +got):\n%s", diff)
+			}
+			if directive != ":4" { // ShellCompDirectiveNoFileComp
+				t.Errorf("directive %s, want :4", directive)
+			}
+		})
+	}
+
+	// Completion writes nothing: no .mono, no untracked files.
+	if _, err := os.Stat(filepath.Join(dir, ".mono")); !os.IsNotExist(err) {
+		t.Errorf("completion created .mono (%v)", err)
+	}
+	if st := fixture.Git(t, dir, "status", "--porcelain", "--ignored"); st != "" {
+		t.Errorf("completion changed the work tree:\n%s", st)
+	}
+}
+
+// candidates splits __complete's output into its candidates and the
+// directive line.
+func candidates(out string) ([]string, string) {
+	got := []string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.HasPrefix(line, ":") {
+			return got, line
+		}
+		got = append(got, line)
+	}
+	return got, ""
+}
