@@ -3,13 +3,17 @@
 # "name module/cmd@version", or "name ./folder" for a wrapper module kept in
 # that folder) into .mono/tools/bin, from the Go module proxy.
 # Idempotent: a tool already at its pinned version is not rebuilt.
+# With names (hack/tools.sh tflint terraform-docs) only those are installed:
+# what mono infra check runs when one of its tools is missing.
 set -euo pipefail
+only=" $* "
 cd "$(dirname "$0")/.."
 bin="$PWD/.mono/tools/bin"
 mkdir -p "$bin"
 
 while read -r name mod _; do
   [[ -z "$name" || "$name" == \#* ]] && continue
+  [[ $# -gt 0 && "$only" != *" $name "* ]] && continue
   stamp="$bin/.$name.version"
   want="$mod"
   # A local folder is a wrapper module of its own (see hack/tools.d/*.txt):

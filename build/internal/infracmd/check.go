@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -135,42 +133,18 @@ func findTools(ctx context.Context, deps cli.Deps, root string) (tfcheck.Tools, 
 	if tools.Terraform, err = tfcheck.LookTool(root, "terraform", path); err != nil {
 		return tools, missing(err)
 	}
-	for _, t := range []struct {
-		name string
-		dst  *string
-	}{{"tflint", &tools.TFLint}, {"terraform-docs", &tools.TerraformDocs}} {
-		p, err := tfcheck.LookTool(root, t.name, path)
-		if err != nil {
-			// The pinned Go-built tools install themselves, like the checkov
-			// venv: run hack/tools.sh once and look again.
-			if ierr := installTools(ctx, deps, root); ierr != nil {
-				return tools, missing(fmt.Errorf("%w (hack/tools.sh failed: %v)", err, ierr))
-			}
-			if p, err = tfcheck.LookTool(root, t.name, path); err != nil {
-				return tools, missing(err)
-			}
-		}
-		*t.dst = p
-	}
+	// The pinned Go-built tools build themselves on first use (hack/tools.sh
+	// NAME), like the checkov venv, saying so first.
 	log := func(s string) { fmt.Fprintln(deps.IO.ErrOut, s) }
+	built, err := tfcheck.EnsureTools(ctx, root, path, []string{"tflint", "terraform-docs"}, tfcheck.BuildWithScript, log)
+	if err != nil {
+		return tools, missing(err)
+	}
+	tools.TFLint, tools.TerraformDocs = built["tflint"], built["terraform-docs"]
 	if tools.Checkov, err = tfcheck.EnsureCheckov(ctx, root, log); err != nil {
 		return tools, missing(err)
 	}
 	return tools, nil
-}
-
-// installTools runs hack/tools.sh, which builds the pinned tools from the
-// Go module proxy into .mono/tools/bin.
-func installTools(ctx context.Context, deps cli.Deps, root string) error {
-	script := filepath.Join(root, "hack", "tools.sh")
-	if _, err := os.Stat(script); err != nil {
-		return err
-	}
-	fmt.Fprintln(deps.IO.ErrOut, "infra check: building the pinned tools (hack/tools.sh, first run only)")
-	cmd := exec.CommandContext(ctx, script)
-	cmd.Dir = root
-	cmd.Stdout, cmd.Stderr = deps.IO.ErrOut, deps.IO.ErrOut
-	return cmd.Run()
 }
 
 // filterStack keeps the findings in the stack's folder, in the modules it
