@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -71,7 +72,8 @@ func Ensure(ctx context.Context, root, name string, requirements []byte, log fun
 		return nil, err
 	}
 	start := time.Now()
-	log(fmt.Sprintf("pyenv: creating %s with %s (first run only)", env.Dir, python))
+	took := filepath.Join(base, name+".took")
+	log(fmt.Sprintf("pyenv: creating the %s venv in %s with %s and pip (first run, or its requirements changed; %s)...", name, env.Dir, python, estimate(took)))
 	if err := os.RemoveAll(env.Dir); err != nil {
 		return nil, err
 	}
@@ -82,15 +84,28 @@ func Ensure(ctx context.Context, root, name string, requirements []byte, log fun
 	if err := os.WriteFile(reqFile, requirements, 0o644); err != nil {
 		return nil, err
 	}
-	log(fmt.Sprintf("pyenv: pip install -r requirements for %s", name))
+	log(fmt.Sprintf("pyenv: %s: venv created; pip install of the pinned requirements...", name))
 	if err := run(ctx, env.Python(), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", reqFile); err != nil {
 		return nil, fmt.Errorf("install requirements into venv %s: %w", name, err)
 	}
 	if err := os.WriteFile(stamp, []byte(want), 0o644); err != nil {
 		return nil, err
 	}
-	log(fmt.Sprintf("pyenv: %s ready in %s", name, time.Since(start).Round(time.Second)))
+	elapsed := time.Since(start).Round(time.Second)
+	_ = os.WriteFile(took, []byte(elapsed.String()), 0o644) // only the next estimate needs it
+	log(fmt.Sprintf("pyenv: %s ready in %s", name, elapsed))
 	return env, nil
+}
+
+// estimate says how long creating a venv takes: what the last creation of
+// the same venv on this machine took (recorded in took), else a range.
+func estimate(took string) string {
+	if b, err := os.ReadFile(took); err == nil {
+		if d, err := time.ParseDuration(strings.TrimSpace(string(b))); err == nil {
+			return "about " + d.String() + ", as last time"
+		}
+	}
+	return "usually 1 to 5 minutes: pip downloads and installs the pinned packages"
 }
 
 // ErrNoPython means no Python 3.11 or newer is on PATH.
