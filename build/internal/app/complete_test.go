@@ -45,6 +45,7 @@ func TestComplete(t *testing.T) {
 		{"env", []string{"config", "validate", "--env", ""}, []string{"local", "dev", "staging", "prod"}},
 		{"env db", []string{"db", "migrate", "status", "--env", "st"}, []string{"staging"}},
 		{"env infra", []string{"infra", "plan", "--env", "p"}, []string{"prod"}},
+		{"infra stack", []string{"infra", "check", "--stack", ""}, []string{"infra-dev", "infra-prod"}},
 		{"env dags", []string{"dags", "deploy", "--env", "d"}, []string{"dev"}},
 		{"dag ids", []string{"dags", "test", ""}, []string{"daily_sales", "sales_exports"}},
 		{"dag ids prefix", []string{"dags", "test", "sa"}, []string{"sales_exports"}},

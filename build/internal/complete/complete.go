@@ -31,6 +31,7 @@ type Func = cobra.CompletionFunc
 //	--env                      environments of mono.yaml
 //	--base, --head             git refs (A...B on --base completes B)
 //	--component/-c, --focus    component names
+//	--stack                    Terraform stacks (components of kind terraform-stack)
 //	--target                   targets (task names of the workspace)
 //	--kind                     component kinds
 //	mono run TARGET COMP...    targets, then the components with that target
@@ -44,6 +45,7 @@ func Register(root *cobra.Command, deps cli.Deps) {
 		"head":      Refs(deps),
 		"component": Components(deps),
 		"focus":     Components(deps),
+		"stack":     Stacks(deps),
 		"target":    Targets(deps),
 		"kind":      Kinds,
 	}
@@ -85,6 +87,23 @@ func Components(deps cli.Deps) Func {
 			return nil, cobra.ShellCompDirectiveError
 		}
 		return match(g.Names(), args, toComplete), cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// Stacks completes the names of the Terraform stacks (mono infra --stack).
+func Stacks(deps cli.Deps) Func {
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		_, g, err := deps.Graph()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveError
+		}
+		var names []string
+		for _, c := range g.Components() {
+			if c.Kind == graph.TerraformStack {
+				names = append(names, c.Name)
+			}
+		}
+		return match(names, nil, toComplete), cobra.ShellCompDirectiveNoFileComp
 	}
 }
 
