@@ -100,6 +100,16 @@ func TestMedianAndCompare(t *testing.T) {
 	if _, _, res := r.Verdict(0.3); res != "FAIL" {
 		t.Errorf("0.4x against 0.3x: %s, want FAIL", res)
 	}
+	if got := r.Strict(1.0); got != "0.40x vs turbo: PASS" {
+		t.Errorf("Strict(1.0) = %q, want 0.40x vs turbo: PASS", got)
+	}
+	per := series("mono", 2000*ms, 1000*ms, 3000*ms).PerThousand(20000)
+	if got := per.MedianWall(); got != 100*ms {
+		t.Errorf("PerThousand(20000) median wall = %v, want 100ms", got)
+	}
+	if got := per.MedianCPU(); got != 50*ms {
+		t.Errorf("PerThousand(20000) median cpu = %v, want 50ms", got)
+	}
 }
 
 func TestRunMeasures(t *testing.T) {

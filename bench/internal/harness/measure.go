@@ -170,3 +170,16 @@ func tail(b []byte, n int) string {
 	}
 	return strings.TrimSpace(string(b))
 }
+
+// PerThousand returns s with every sample's times divided by size/1,000:
+// the cost per 1,000 packages of a run over size packages.
+func (s *Series) PerThousand(size int) *Series {
+	out := &Series{Command: s.Command, Last: s.Last}
+	for _, x := range s.Samples {
+		out.Samples = append(out.Samples, Sample{
+			Wall: time.Duration(float64(x.Wall) * 1000 / float64(size)),
+			CPU:  time.Duration(float64(x.CPU) * 1000 / float64(size)),
+		})
+	}
+	return out
+}

@@ -19,9 +19,8 @@ type Row struct {
 	// Ratio, Target and Result are filled on mono's rows: the ratio to the
 	// fastest of the issue's peer commands and the verdict on the target.
 	Ratio, Target, Result string
-	// Strict is mono's ratio to the fastest of every peer command measured,
-	// the issue's and the extra ones (turbo ls, nx with a warm cache), with
-	// the verdict on the same target.
+	// Strict is mono's ratio to turbo's cheapest listing command
+	// (`turbo ls --filter`), with the verdict on its own target.
 	Strict string
 }
 
@@ -87,7 +86,7 @@ func div(a, b time.Duration) float64 {
 // WriteTable prints rows as an aligned table.
 func WriteTable(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "case\tsize\ttool\truns\tmedian wall\tmedian cpu\tset\tmono / fastest peer\ttarget\tresult\tstrict: mono / fastest of all")
+	fmt.Fprintln(tw, "case\tsize\ttool\truns\tmedian wall\tmedian cpu\tset\tmono / fastest peer\ttarget\tresult\tstrict: mono / turbo ls")
 	for _, r := range rows {
 		runs, wall, cpu := "-", "-", "-"
 		if r.Series != nil {

@@ -38,15 +38,29 @@ type Config struct {
 	Keep bool
 	// Sizes are the repository sizes of the affected case.
 	Sizes []int
-	Seed  uint64
+	// PeerMaxSize is the largest size at which turbo and nx are timed in
+	// the affected case; above it mono runs alone (0: no limit).
+	PeerMaxSize int
+	Seed        uint64
 	// Runs are the timed runs per tool; Warmup the untimed ones before.
 	Runs, Warmup int
-	// CachedSize is the size of the cached no-op case; 0 skips it.
-	CachedSize int
-	// TargetSize is the size at which the affected target applies.
+	// CachedSizes are the sizes of the cached no-op build case; none skips it.
+	CachedSizes []int
+	// TargetSize is the size at which the affected targets apply.
 	TargetSize int
-	// Target is the highest passing ratio of mono to the fastest peer.
+	// Target is the highest passing ratio of mono's affected to the
+	// fastest of the issue's peer commands (turbo's dry run, nx).
 	Target float64
+	// LsTarget is the highest passing ratio of mono's affected to
+	// `turbo ls --filter`.
+	LsTarget float64
+	// CachedTarget is the highest passing ratio of mono's cached no-op
+	// build to turbo's.
+	CachedTarget float64
+	// LinearSize is the size whose affected wall time is judged against
+	// TargetSize's; LinearTarget the highest passing ratio of the two.
+	LinearSize   int
+	LinearTarget float64
 }
 
 // ErrFailed means the benchmark ran but the tools disagreed or mono
@@ -67,8 +81,9 @@ func Run(ctx context.Context, cfg Config, w io.Writer, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	// Filling turbo's cache starts an npm per package: minutes on 2 busy
-	// cores. Anything slower than this is stuck.
+	// A timed run slower than this is stuck (turbo's dry run at 20,000
+	// packages takes about a minute); filling caches has its own limit
+	// (see fill).
 	runner.Timeout = 15 * time.Minute
 	work := cfg.Work
 	if work == "" {
@@ -100,26 +115,35 @@ func Run(ctx context.Context, cfg Config, w io.Writer, log *slog.Logger) error {
 	failed := false
 	var rows []harness.Row
 	repos := map[int]*synth.Repo{}
+	repoFor := func(size int) (*synth.Repo, error) {
+		if r := repos[size]; r != nil {
+			return r, nil
+		}
+		r, err := b.generate(filepath.Join(work, fmt.Sprintf("repo-%d", size)), size, npmVersion)
+		repos[size] = r
+		return r, err
+	}
+	monoAffected := map[int]*harness.Series{}
 	for _, size := range cfg.Sizes {
-		repo, err := b.generate(filepath.Join(work, fmt.Sprintf("repo-%d", size)), size, npmVersion)
+		repo, err := repoFor(size)
 		if err != nil {
 			return err
 		}
-		repos[size] = repo
-		r, ok, err := b.affected(ctx, repo)
+		r, mono, ok, err := b.affected(ctx, repo)
 		if err != nil {
 			return err
 		}
 		rows = append(rows, r...)
+		monoAffected[size] = mono
 		failed = failed || !ok
 	}
-	if cfg.CachedSize > 0 {
-		repo := repos[cfg.CachedSize]
-		if repo == nil {
-			repo, err = b.generate(filepath.Join(work, fmt.Sprintf("repo-%d", cfg.CachedSize)), cfg.CachedSize, npmVersion)
-			if err != nil {
-				return err
-			}
+	lin, ok := linearRows(monoAffected, cfg.Sizes, cfg.TargetSize, cfg.LinearSize, cfg.LinearTarget)
+	rows = append(rows, lin...)
+	failed = failed || !ok
+	for _, size := range cfg.CachedSizes {
+		repo, err := repoFor(size)
+		if err != nil {
+			return err
 		}
 		r, ok, err := b.cached(ctx, repo)
 		if err != nil {
@@ -224,6 +248,9 @@ func (b *bench) header(ctx context.Context, w io.Writer, npmVersion, rev string)
 	fmt.Fprintf(w, "mono %s (%s)  turbo %s  nx %s  node %s  npm %s  %s\n",
 		rev, runtime.Version(), b.tools.turboVersion, b.tools.nxVersion, node, npmVersion, gitVersion(ctx))
 	fmt.Fprintf(w, "runs %d (after %d warm-up), seed %d\n", b.cfg.Runs, b.cfg.Warmup, b.cfg.Seed)
+	if b.cfg.PeerMaxSize > 0 {
+		fmt.Fprintf(w, "affected above %d packages: mono alone (turbo and nx not run)\n", b.cfg.PeerMaxSize)
+	}
 }
 
 // generate writes one synthetic repository and links the tools into it.
