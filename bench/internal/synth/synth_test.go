@@ -135,6 +135,9 @@ func TestGenerate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if out, err := exec.Command("git", "-C", dir, "config", "gc.auto").Output(); err != nil || strings.TrimSpace(string(out)) != "0" {
+		t.Errorf("gc.auto = %q (%v), want 0: no background gc while tools are timed", out, err)
+	}
 	// The package.json files hold exactly the drawn dependencies.
 	for i, deps := range repo.Graph.Deps {
 		data, err := os.ReadFile(filepath.Join(dir, "packages", Name(i), "package.json"))
