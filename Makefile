@@ -9,12 +9,13 @@ help: ## list the targets
 dev: build ## run the platform locally on embedded defaults
 	.mono/bin/mono dev
 
-test: lint test-go ## every test: lint, then all suites against real components
+test: build ## every test through mono run (lint, then all suites), cached in .mono/cache
+	hack/mono-test.sh
 
-test-go: ## Go tests (unit and integration), race detector on
+test-go: ## direct path, no mono: Go tests (unit and integration), race detector on
 	hack/test-go.sh
 
-lint: ## verify: gofmt, go vet, staticcheck and the other languages' linters
+lint: ## direct path, no mono: gofmt, go vet, staticcheck and the other languages' linters
 	hack/lint.sh
 
 fmt: ## update: format Go code in place

@@ -8,17 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-command -v npm >/dev/null || { echo "lint-web: npm not found (install Node.js 20 with npm)" >&2; exit 1; }
-want=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [[ "$(cat node_modules/.mono-package-lock.sha256 2>/dev/null)" != "$want" ]]; then
-  echo "lint-web: npm ci"
-  mkdir -p .mono
-  (
-    flock 9
-    npm ci --no-audit --no-fund --loglevel=error
-    printf '%s' "$want" >node_modules/.mono-package-lock.sha256
-  ) 9>.mono/npm-ci.lock
-fi
+hack/npm-ci.sh
 
 echo "lint-web: tsc --noEmit and the orders-api types (web/console)"
 npm run --silent lint --workspace web/console
