@@ -64,6 +64,11 @@ def main() -> int:
     from airflow.dag_processing.dagbag import BundleDagBag
 
     import_seconds = time.monotonic() - started
+    # The first fill pays the one-time imports of whatever the DAG files use
+    # (providers, operators) and charges them to the first file that imports
+    # them; the second fill times each file's own top level, which is what
+    # the parse budget is about.
+    BundleDagBag(dag_folder=str(folder), bundle_path=folder, bundle_name="dags")
     bag = BundleDagBag(dag_folder=str(folder), bundle_path=folder, bundle_name="dags")
     out = {"airflow_import_seconds": import_seconds, "files": [], "dags": [], "errors": []}
     for stat in bag.dagbag_stats:
