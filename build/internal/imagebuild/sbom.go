@@ -4,6 +4,7 @@ import (
 	"debug/buildinfo"
 	"encoding/json"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 )
@@ -65,6 +66,11 @@ func SBOM(binary, name, namespace string, created time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the build information of %s: %w", name, err)
 	}
+	return SBOMOf(bi, name, namespace, created)
+}
+
+// SBOMOf is SBOM over build information already read.
+func SBOMOf(bi *debug.BuildInfo, name, namespace string, created time.Time) ([]byte, error) {
 	var settings []string
 	for _, s := range bi.Settings {
 		if s.Key == "GOARCH" || s.Key == "GOAMD64" || s.Key == "GOARM64" {
@@ -82,6 +88,9 @@ func SBOM(binary, name, namespace string, created time.Time) ([]byte, error) {
 		},
 	}
 	mainVer := bi.Main.Version
+	if mainVer == "(devel)" {
+		mainVer = "" // a build from a work tree has no module version
+	}
 	doc.Packages = append(doc.Packages, SPDXPackage{
 		Name: bi.Main.Path, SPDXID: "SPDXRef-Package-main", VersionInfo: mainVer, DownloadLocation: "NOASSERTION",
 		Comment:      "main package " + bi.Path,
