@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,7 +57,24 @@ type Program struct {
 	// Needs are files, relative to the root, that must exist before the
 	// build, with what makes them (the console's web build).
 	Needs []Need
+	// Airflow marks the Airflow image: the tracked files of the DAG
+	// folder Main at /opt/airflow/dags and the binaries of Jobs at
+	// /usr/local/bin on images.airflowBase, whose user, entrypoint,
+	// command and environment stay.
+	Airflow bool
+	Jobs    []Job
 }
+
+// Job is a Go job binary of the Airflow image.
+type Job struct {
+	Name, Main string
+}
+
+// Airflow image paths.
+const (
+	AirflowDAGs = "opt/airflow/dags"
+	AirflowBin  = "usr/local/bin"
+)
 
 // Need is a file a program embeds that another build makes.
 type Need struct {
@@ -66,8 +84,19 @@ type Need struct {
 // ProgramOf returns the program of component c: a go-service or go-job
 // builds its own folder; a node-app with a Go server in server/ builds
 // that, which embeds the web build in server/static/dist.
-func ProgramOf(root string, c *graph.Component) (Program, error) {
+//
+// The python-dags component is the Airflow image: its DAGs and the go-job
+// components it depends on (the jobs its DAGs run).
+func ProgramOf(root string, g *graph.Graph, c *graph.Component) (Program, error) {
 	switch c.Kind {
+	case graph.PythonDAGs:
+		p := Program{Component: c.Name, Main: c.Dir, Airflow: true}
+		for _, d := range c.DependsFor("build") {
+			if j := g.Get(d); j != nil && j.Kind == graph.GoJob {
+				p.Jobs = append(p.Jobs, Job{Name: j.Name, Main: j.Dir})
+			}
+		}
+		return p, nil
 	case graph.GoService, graph.GoJob:
 		return Program{Component: c.Name, Main: c.Dir}, nil
 	case graph.NodeApp:
@@ -79,7 +108,7 @@ func ProgramOf(root string, c *graph.Component) (Program, error) {
 			}}}, nil
 		}
 	}
-	return Program{}, fmt.Errorf("component %q (%s, %s): %w: images are built for go-service and go-job components and node-apps with a Go server in server/", c.Name, c.Kind, c.Dir, ErrNotProgram)
+	return Program{}, fmt.Errorf("component %q (%s, %s): %w: images are built for go-service and go-job components, node-apps with a Go server in server/ and the python-dags folder (the Airflow image)", c.Name, c.Kind, c.Dir, ErrNotProgram)
 }
 
 // Options configure a build.
@@ -187,9 +216,21 @@ func Build(ctx context.Context, o Options, commit Commit, progs []Program) ([]Im
 			}
 		}
 	}
-	bases, err := loadBases(ctx, o)
-	if err != nil {
-		return nil, err
+	var bases, airflowBases []base
+	var err error
+	for _, p := range progs {
+		switch {
+		case p.Airflow && airflowBases == nil:
+			if o.Settings.AirflowBase == "" {
+				return nil, fmt.Errorf("%s: mono.yaml images.airflowBase is not set: name the official Airflow image pinned by digest (apache/airflow:<version>@sha256:...)", p.Component)
+			}
+			airflowBases, err = loadBases(ctx, o, "airflowBase", o.Settings.AirflowBase)
+		case !p.Airflow && bases == nil:
+			bases, err = loadBases(ctx, o, "base", o.Settings.Base)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	tmp, err := os.MkdirTemp("", "mono-image-")
 	if err != nil {
@@ -198,7 +239,11 @@ func Build(ctx context.Context, o Options, commit Commit, progs []Program) ([]Im
 	defer os.RemoveAll(tmp)
 	var out []Image
 	for _, p := range progs {
-		img, err := buildOne(ctx, o, commit, bases, p, tmp)
+		bs := bases
+		if p.Airflow {
+			bs = airflowBases
+		}
+		img, err := buildOne(ctx, o, commit, bs, p, tmp)
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", p.Component, err)
 		}
@@ -216,10 +261,10 @@ type base struct {
 
 // loadBases returns the base of each platform: the built-in one, or the
 // configured registry image pulled by digest.
-func loadBases(ctx context.Context, o Options) ([]base, error) {
+func loadBases(ctx context.Context, o Options, key, ref string) ([]base, error) {
 	s := o.Settings
 	var out []base
-	if s.Base == workspace.BuiltinBase {
+	if ref == workspace.BuiltinBase && key == "base" {
 		// The base layer's mtime is fixed: it changes only with mono.
 		layer, err := Layer(BaseFiles(), time.Unix(0, 0))
 		if err != nil {
@@ -235,23 +280,23 @@ func loadBases(ctx context.Context, o Options) ([]base, error) {
 		}
 		return out, nil
 	}
-	ref, err := ParseBase("base", s.Base)
+	d, err := ParseBase(key, ref)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(o.Progress, "base %s: pulling\n", ref)
+	fmt.Fprintf(o.Progress, "%s %s: pulling\n", key, d)
 	for _, p := range s.Platforms {
 		plat, _ := v1.ParsePlatform(p)
-		img, err := remote.Image(ref, append([]remote.Option{remote.WithContext(ctx), remote.WithPlatform(*plat)}, o.Remote...)...)
+		img, err := remote.Image(d, append([]remote.Option{remote.WithContext(ctx), remote.WithPlatform(*plat)}, o.Remote...)...)
 		if err != nil {
-			return nil, fmt.Errorf("pull the base %s (mono.yaml images.base) for %s: %w", ref, p, err)
+			return nil, fmt.Errorf("pull the base %s (mono.yaml images.%s) for %s: %w", d, key, p, err)
 		}
 		cf, err := img.ConfigFile()
 		if err != nil {
-			return nil, fmt.Errorf("read the base %s for %s: %w", ref, p, err)
+			return nil, fmt.Errorf("read the base %s for %s: %w", d, p, err)
 		}
 		if cf.OS+"/"+cf.Architecture != p {
-			return nil, fmt.Errorf("the base %s (mono.yaml images.base) has no %s image (got %s/%s)", ref, p, cf.OS, cf.Architecture)
+			return nil, fmt.Errorf("the base %s (mono.yaml images.%s) has no %s image (got %s/%s)", d, key, p, cf.OS, cf.Architecture)
 		}
 		out = append(out, base{platform: p, img: img})
 	}
@@ -278,33 +323,59 @@ func buildOne(ctx context.Context, o Options, commit Commit, bases []base, p Pro
 	if s.Source != "" {
 		anns[AnnotationSource] = s.Source
 	}
-	if s.Base != workspace.BuiltinBase {
+	if s.Base != workspace.BuiltinBase && !p.Airflow {
 		anns[AnnotationBaseName] = s.Base
 	}
 	res := Image{
 		Component: p.Component, Repository: s.Repository + "/" + p.Component, Revision: commit.Revision, Dirty: commit.Dirty,
 		Created: commit.Time, Tag: commit.Revision, Base: s.Base,
 	}
+	var dags []File
+	if p.Airflow {
+		res.Base = s.AirflowBase
+		anns[AnnotationBaseName] = s.AirflowBase
+		var err error
+		if dags, err = trackedFiles(ctx, o.Root, p.Main, AirflowDAGs); err != nil {
+			return res, err
+		}
+	}
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	var sbom []byte
 	for _, b := range bases {
 		arch := strings.TrimPrefix(b.platform, "linux/")
-		bin := filepath.Join(tmp, p.Component+"-"+arch)
 		start := time.Now()
-		if err := GoBuild(ctx, o.Root, p.Main, arch, bin, o.Environ); err != nil {
-			return res, err
+		bins := []Job{{Name: p.Component, Main: p.Main}}
+		if p.Airflow {
+			bins = p.Jobs
 		}
-		body, err := os.ReadFile(bin)
-		if err != nil {
-			return res, err
+		var paths []string
+		files := slices.Clone(dags)
+		var binSize int64
+		for _, j := range bins {
+			bin := filepath.Join(tmp, j.Name+"-"+arch)
+			if err := GoBuild(ctx, o.Root, j.Main, arch, bin, o.Environ); err != nil {
+				return res, err
+			}
+			body, err := os.ReadFile(bin)
+			if err != nil {
+				return res, err
+			}
+			dir := "app"
+			if p.Airflow {
+				dir = AirflowBin
+			}
+			files = append(files, File{Path: dir + "/" + j.Name, Mode: 0o555, Body: body})
+			paths = append(paths, bin)
+			binSize += int64(len(body))
 		}
-		if sbom == nil {
+		if sbom == nil && len(paths) > 0 {
 			ns := "https://spdx.org/spdxdocs/" + res.Repository + "-" + commit.Revision
-			if sbom, err = SBOM(bin, p.Component, ns, commit.Time); err != nil {
+			var err error
+			if sbom, err = SBOM(paths, p.Component, ns, commit.Time); err != nil {
 				return res, err
 			}
 		}
-		img, err := programImage(b, p.Component, body, commit.Time, anns)
+		img, err := programImage(b, p, files, commit.Time, anns)
 		if err != nil {
 			return res, err
 		}
@@ -318,8 +389,11 @@ func buildOne(ctx context.Context, o Options, commit Commit, bases []base, p Pro
 		}
 		plat, _ := v1.ParsePlatform(b.platform)
 		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: plat}})
-		res.Platforms = append(res.Platforms, Platform{Platform: b.platform, Digest: d.String(), Size: size, BinarySize: int64(len(body))})
-		fmt.Fprintf(o.Progress, "%s %s: binary %s, image %s compressed, %s (%.1fs)\n", p.Component, b.platform, mb(int64(len(body))), mb(size), d, time.Since(start).Seconds())
+		res.Platforms = append(res.Platforms, Platform{Platform: b.platform, Digest: d.String(), Size: size, BinarySize: binSize})
+		fmt.Fprintf(o.Progress, "%s %s: binaries %s, image %s compressed, %s (%.1fs)\n", p.Component, b.platform, mb(binSize), mb(size), d, time.Since(start).Seconds())
+	}
+	if sbom == nil {
+		return res, fmt.Errorf("no binary to build: the Airflow image needs go-job components in the depends of %s", p.Main)
 	}
 	index, ok := mutate.Annotations(idx, anns).(v1.ImageIndex)
 	if !ok {
@@ -351,14 +425,15 @@ func buildOne(ctx context.Context, o Options, commit Commit, bases []base, p Pro
 	return res, nil
 }
 
-// programImage puts the binary at /app/<name> (root owned, read and run
-// by all) on the base, run as nonroot.
-func programImage(b base, name string, binary []byte, created time.Time, labels map[string]string) (v1.Image, error) {
-	layer, err := Layer([]File{{Path: "app/" + name, Mode: 0o555, Body: binary}}, created)
+// programImage puts files (the binary at /app/<name>, root owned, read
+// and run by all) on the base, run as nonroot; the Airflow image keeps the
+// base's user, entrypoint, command and environment.
+func programImage(b base, p Program, files []File, created time.Time, labels map[string]string) (v1.Image, error) {
+	layer, err := Layer(files, created)
 	if err != nil {
 		return nil, err
 	}
-	img, err := mutate.Append(b.img, mutate.Addendum{Layer: layer, History: v1.History{Created: v1.Time{Time: created}, CreatedBy: "mono image build " + name, Comment: "program"}})
+	img, err := mutate.Append(b.img, mutate.Addendum{Layer: layer, History: v1.History{Created: v1.Time{Time: created}, CreatedBy: "mono image build " + p.Component, Comment: "program"}})
 	if err != nil {
 		return nil, err
 	}
@@ -371,11 +446,13 @@ func programImage(b base, name string, binary []byte, created time.Time, labels 
 	cf.OS, cf.Architecture, cf.Variant = plat.OS, plat.Architecture, plat.Variant
 	cf.Created = v1.Time{Time: created}
 	cf.Author = ""
-	cf.Config.User = fmt.Sprintf("%d:%d", NonRoot, NonRoot)
-	cf.Config.Entrypoint = []string{"/app/" + name}
-	cf.Config.Cmd = nil
-	cf.Config.WorkingDir = "/home/nonroot"
-	cf.Config.Env = programEnv(cf.Config.Env, b.builtin)
+	if !p.Airflow {
+		cf.Config.User = fmt.Sprintf("%d:%d", NonRoot, NonRoot)
+		cf.Config.Entrypoint = []string{"/app/" + p.Component}
+		cf.Config.Cmd = nil
+		cf.Config.WorkingDir = "/home/nonroot"
+		cf.Config.Env = programEnv(cf.Config.Env, b.builtin)
+	}
 	cf.Config.Labels = mergeLabels(cf.Config.Labels, labels)
 	img, err = mutate.ConfigFile(img, cf)
 	if err != nil {
@@ -386,6 +463,33 @@ func programImage(b base, name string, binary []byte, created time.Time, labels 
 		return nil, errors.New("annotate the image")
 	}
 	return img, nil
+}
+
+// trackedFiles returns the files git tracks under dir (slash path from the
+// root), read from the work tree, at dest in the image; tests/ folders
+// and component.yaml stay out.
+func trackedFiles(ctx context.Context, root, dir, dest string) ([]File, error) {
+	repo, err := gitx.Open(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	out, err := repo.Output(ctx, "ls-files", "-z", "--", dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []File
+	for _, p := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		rel, ok := strings.CutPrefix(p, dir+"/")
+		if !ok || rel == "component.yaml" || strings.HasPrefix(rel, "tests/") || strings.Contains(rel, "/tests/") {
+			continue
+		}
+		body, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", p, err)
+		}
+		files = append(files, File{Path: dest + "/" + rel, Mode: 0o644, Body: body})
+	}
+	return files, nil
 }
 
 // programEnv is the base's environment with /app first in PATH and, on

@@ -3,8 +3,11 @@ package imagebuild
 import (
 	"debug/buildinfo"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 )
@@ -57,20 +60,29 @@ type SPDXRelationship struct {
 	Related string `json:"relatedSpdxElement"`
 }
 
-// SBOM reads the Go build information of binary (module path, version and
-// go.sum hash of every module linked in, the Go version, the build
-// settings) and returns it as an SPDX 2.3 document. created is the commit
-// time, so the document is the same for the same commit.
-func SBOM(binary, name, namespace string, created time.Time) ([]byte, error) {
-	bi, err := buildinfo.ReadFile(binary)
-	if err != nil {
-		return nil, fmt.Errorf("read the build information of %s: %w", name, err)
+// SBOM reads the Go build information of the binaries of one image
+// (module path, version and go.sum hash of every module linked in, the Go
+// version, the build settings) and returns it as one SPDX 2.3 document:
+// the main module and the union of the dependencies. created is the
+// commit time, so the document is the same for the same commit.
+func SBOM(binaries []string, name, namespace string, created time.Time) ([]byte, error) {
+	var infos []*debug.BuildInfo
+	for _, b := range binaries {
+		bi, err := buildinfo.ReadFile(b)
+		if err != nil {
+			return nil, fmt.Errorf("read the build information of %s: %w", filepath.Base(b), err)
+		}
+		infos = append(infos, bi)
 	}
-	return SBOMOf(bi, name, namespace, created)
+	return SBOMOf(infos, name, namespace, created)
 }
 
-// SBOMOf is SBOM over build information already read.
-func SBOMOf(bi *debug.BuildInfo, name, namespace string, created time.Time) ([]byte, error) {
+// SBOMOf is SBOM over build information already read (at least one).
+func SBOMOf(infos []*debug.BuildInfo, name, namespace string, created time.Time) ([]byte, error) {
+	if len(infos) == 0 {
+		return nil, errors.New("an SBOM needs at least one binary")
+	}
+	bi := infos[0]
 	var settings []string
 	for _, s := range bi.Settings {
 		if s.Key == "GOARCH" || s.Key == "GOAMD64" || s.Key == "GOARM64" {
@@ -91,13 +103,27 @@ func SBOMOf(bi *debug.BuildInfo, name, namespace string, created time.Time) ([]b
 	if mainVer == "(devel)" {
 		mainVer = "" // a build from a work tree has no module version
 	}
+	var mains []string
+	deps := map[string]*debug.Module{}
+	for _, info := range infos {
+		mains = append(mains, info.Path)
+		for _, d := range info.Deps {
+			deps[d.Path+"@"+d.Version] = d
+		}
+	}
+	keys := make([]string, 0, len(deps))
+	for k := range deps {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	doc.Packages = append(doc.Packages, SPDXPackage{
 		Name: bi.Main.Path, SPDXID: "SPDXRef-Package-main", VersionInfo: mainVer, DownloadLocation: "NOASSERTION",
-		Comment:      "main package " + bi.Path,
+		Comment:      "main packages " + strings.Join(mains, " "),
 		ExternalRefs: []SPDXRef{purl(bi.Main.Path, mainVer)},
 	})
 	doc.Relationships = append(doc.Relationships, SPDXRelationship{Element: "SPDXRef-DOCUMENT", Type: "DESCRIBES", Related: "SPDXRef-Package-main"})
-	for i, d := range bi.Deps {
+	for i, k := range keys {
+		d := deps[k]
 		m := d
 		if d.Replace != nil {
 			m = d.Replace

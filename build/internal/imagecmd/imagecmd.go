@@ -58,8 +58,11 @@ func buildCommand(deps cli.Deps) *cobra.Command {
 		Short: "Build OCI images of the Go programs, without Docker",
 		Long: `Build an OCI image index (every platform of mono.yaml images.platforms,
 linux/amd64 and linux/arm64 by default) for each program: go-service and
-go-job components and the console (its Go server embeds the web build, so
-run mono run build console first). No components: every program.
+go-job components, the console (its Go server embeds the web build, so
+run mono run build console first) and dags, the Airflow image (the DAG
+files and the jobs they run on images.airflowBase, the official Airflow
+image pinned by digest). No components: every program (dags only when
+images.airflowBase is set).
 --affected --base REF: the programs the change affects (see mono affected).
 
 Each image is a static binary (CGO_ENABLED=0, -trimpath, -buildvcs=false)
@@ -114,7 +117,7 @@ func Run(ctx context.Context, deps cli.Deps, r Request) error {
 	if err != nil {
 		return err
 	}
-	progs, err := Select(ctx, ws, g, r)
+	progs, err := Select(ctx, ws, g, r, deps.IO.ErrOut)
 	if err != nil {
 		return err
 	}
@@ -166,7 +169,10 @@ func Run(ctx context.Context, deps cli.Deps, r Request) error {
 // Select returns the programs a request names: the named components
 // (each must exist and be a program), the affected programs, or every
 // program.
-func Select(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, r Request) ([]imagebuild.Program, error) {
+//
+// Without names, the Airflow image is left out (said on progress) while
+// mono.yaml has no images.airflowBase.
+func Select(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, r Request, progress io.Writer) ([]imagebuild.Program, error) {
 	var names []string
 	switch {
 	case len(r.Components) > 0:
@@ -175,8 +181,12 @@ func Select(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, r Requ
 			if err != nil {
 				return nil, cli.Exit(cli.ExitUsage, err)
 			}
-			if _, err := imagebuild.ProgramOf(ws.Root, c); err != nil {
+			p, err := imagebuild.ProgramOf(ws.Root, g, c)
+			if err != nil {
 				return nil, cli.Exit(cli.ExitUsage, fmt.Errorf("%w (programs: %s)", err, programNames(ws, g)))
+			}
+			if p.Airflow && ws.Settings.Images.AirflowBase == "" {
+				return nil, cli.Exit(cli.ExitConfig, fmt.Errorf("%s is the Airflow image: mono.yaml images.airflowBase is not set: name the official Airflow image pinned by digest (apache/airflow:<version>@sha256:...)", n))
 			}
 			if !slices.Contains(names, n) {
 				names = append(names, n)
@@ -197,8 +207,12 @@ func Select(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, r Requ
 	}
 	var out []imagebuild.Program
 	for _, n := range names {
-		p, err := imagebuild.ProgramOf(ws.Root, g.Get(n))
+		p, err := imagebuild.ProgramOf(ws.Root, g, g.Get(n))
 		if errors.Is(err, imagebuild.ErrNotProgram) {
+			continue
+		}
+		if p.Airflow && len(r.Components) == 0 && ws.Settings.Images.AirflowBase == "" {
+			fmt.Fprintf(progress, "%s: skipped: the Airflow image needs mono.yaml images.airflowBase\n", n)
 			continue
 		}
 		out = append(out, p)
@@ -209,7 +223,7 @@ func Select(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, r Requ
 func programNames(ws *workspace.Workspace, g *graph.Graph) string {
 	var names []string
 	for _, c := range g.Components() {
-		if _, err := imagebuild.ProgramOf(ws.Root, c); err == nil {
+		if _, err := imagebuild.ProgramOf(ws.Root, g, c); err == nil {
 			names = append(names, c.Name)
 		}
 	}
