@@ -1,27 +1,16 @@
 package app_test
 
 import (
-	"archive/tar"
 	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/acme/platform/build/internal/fixture"
-	"github.com/acme/platform/build/internal/imagebuild"
 	"github.com/acme/platform/build/internal/imagecmd"
 )
 
@@ -104,99 +93,4 @@ func TestIntegrationImageBuildJSON(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, ".mono", "images", "job", "index.json")); err != nil {
 		t.Errorf("no OCI layout: %v", err)
 	}
-}
-
-// TestIntegrationImageAirflow builds the Airflow image of the fixture (its
-// DAG files and the job they run) on an Airflow-like base pinned by digest
-// in mono.yaml and served by an in-process registry: the official image
-// cannot be pulled here.
-func TestIntegrationImageAirflow(t *testing.T) {
-	if testing.Short() {
-		t.Skip("cross-compiles a program")
-	}
-	t.Parallel()
-	srv := httptest.NewServer(registry.New())
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
-	baseRef := pushAirflowBase(t, host)
-	files := fixture.Polyglot()
-	files["mono.yaml"] += "images:\n  airflowBase: " + baseRef + "\n"
-	files["dags/tests/test_daily.py"] = "# a test, not shipped\n"
-	dir := fixture.Repo(t, files)
-	code, out, errOut := run(t, dir, "image", "build", "dags", "--json")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s", code, errOut)
-	}
-	var rep imagecmd.Report
-	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Images) != 1 {
-		t.Fatalf("--json: %v\n%s", err, out)
-	}
-	img := rep.Images[0]
-	if img.Component != "dags" || img.Base != baseRef || len(img.Platforms) != 2 {
-		t.Errorf("image = %+v", img)
-	}
-	lp, err := layout.FromPath(filepath.Join(dir, img.Layout))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, _ := v1.NewHash(img.Platforms[0].Digest)
-	pi, err := lp.Image(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, _ := pi.ConfigFile()
-	if cf.Config.User != "50000" || !slices.Equal(cf.Config.Entrypoint, []string{"/entrypoint"}) || cf.Config.Labels["org.opencontainers.image.revision"] == "" {
-		t.Errorf("config: user %q, entrypoint %v, labels %v: want the base's user and entrypoint, our labels", cf.Config.User, cf.Config.Entrypoint, cf.Config.Labels)
-	}
-	var names []string
-	tr := tar.NewReader(mutate.Extract(pi))
-	for {
-		h, err := tr.Next()
-		if err != nil {
-			break
-		}
-		names = append(names, h.Name)
-	}
-	for _, want := range []string{"opt/airflow/dags/daily.py", "opt/airflow/dags/pyproject.toml", "usr/local/bin/job", "airflow-base"} {
-		if !slices.Contains(names, want) {
-			t.Errorf("the Airflow image has no %s: %v", want, names)
-		}
-	}
-	for _, unwanted := range []string{"opt/airflow/dags/tests/test_daily.py", "opt/airflow/dags/component.yaml"} {
-		if slices.Contains(names, unwanted) {
-			t.Errorf("the Airflow image has %s", unwanted)
-		}
-	}
-}
-
-// pushAirflowBase pushes a two-platform stand-in for the official Airflow
-// image (user 50000, its own entrypoint, a marker file) and returns its
-// reference by digest.
-func pushAirflowBase(t *testing.T, host string) string {
-	t.Helper()
-	layer, err := imagebuild.Layer([]imagebuild.File{{Path: "airflow-base", Mode: 0o644, Body: []byte("x")}}, time.Unix(0, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
-	for _, arch := range []string{"amd64", "arm64"} {
-		img, err := mutate.Append(mutate.MediaType(empty.Image, types.OCIManifestSchema1), mutate.Addendum{Layer: layer})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cf, _ := img.ConfigFile()
-		cf = cf.DeepCopy()
-		cf.OS, cf.Architecture = "linux", arch
-		cf.Config.User, cf.Config.Entrypoint = "50000", []string{"/entrypoint"}
-		if img, err = mutate.ConfigFile(img, cf); err != nil {
-			t.Fatal(err)
-		}
-		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: arch}}})
-	}
-	tag, _ := name.NewTag(host + "/apache/airflow:3")
-	if err := remote.WriteIndex(tag, idx); err != nil {
-		t.Fatal(err)
-	}
-	d, _ := idx.Digest()
-	return tag.String() + "@" + d.String()
 }

@@ -28,6 +28,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/acme/platform/build/internal/discover"
+	"github.com/acme/platform/build/internal/fixture"
 	"github.com/acme/platform/build/internal/workspace"
 )
 
@@ -193,7 +195,9 @@ func TestIntegrationPricingImage(t *testing.T) {
 	t.Run("registry base", func(t *testing.T) {
 		// A base named by digest in mono.yaml is pulled: here one made
 		// locally and pushed to the in-process registry.
-		baseRef := pushBase(t, host)
+		baseRef := pushBase(t, host, "base/static:test", BaseFiles(), func(c *v1.Config) {
+			c.Env, c.Labels = []string{"PATH=/usr/bin"}, map[string]string{"base.label": "kept"}
+		})
 		_, img := build(t, a, func(s *workspace.ImageSettings) { s.Base = baseRef; s.Platforms = []string{"linux/" + runtime.GOARCH} })
 		if img.Digest == imgA.Digest {
 			t.Fatal("another base gave the same index")
@@ -226,11 +230,11 @@ func TestIntegrationPricingImage(t *testing.T) {
 	})
 }
 
-// pushBase pushes a small two-platform base (the built-in files, PATH
-// and a label in its config) and returns its reference by digest.
-func pushBase(t *testing.T, host string) string {
+// pushBase pushes a two-platform base to host/repo: files as its one
+// layer, its config changed by edit; it returns its reference by digest.
+func pushBase(t *testing.T, host, repo string, files []File, edit func(*v1.Config)) string {
 	t.Helper()
-	layer, err := Layer(BaseFiles(), time.Unix(0, 0))
+	layer, err := Layer(files, time.Unix(0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,19 +247,88 @@ func pushBase(t *testing.T, host string) string {
 		cf, _ := img.ConfigFile()
 		cf = cf.DeepCopy()
 		cf.OS, cf.Architecture = "linux", arch
-		cf.Config.Env = []string{"PATH=/usr/bin"}
-		cf.Config.Labels = map[string]string{"base.label": "kept"}
+		edit(&cf.Config)
 		if img, err = mutate.ConfigFile(img, cf); err != nil {
 			t.Fatal(err)
 		}
 		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: arch}}})
 	}
-	tag, _ := name.NewTag(host + "/base/static:test")
+	tag, _ := name.NewTag(host + "/" + repo)
 	if err := remote.WriteIndex(tag, idx); err != nil {
 		t.Fatal(err)
 	}
 	d, _ := idx.Digest()
 	return tag.String() + "@" + d.String()
+}
+
+// TestIntegrationAirflowImage builds the Airflow image of the fixture
+// workspace (its DAG files and the job they run) on an Airflow-like base
+// pinned by digest and served by an in-process registry: the official
+// image cannot be pulled here.
+func TestIntegrationAirflowImage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-compiles a program")
+	}
+	t.Parallel()
+	srv := httptest.NewServer(registry.New())
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	baseRef := pushBase(t, host, "apache/airflow:3", []File{{Path: "airflow-base", Mode: 0o644, Body: []byte("x")}}, func(c *v1.Config) {
+		c.User, c.Entrypoint = "50000", []string{"/entrypoint"}
+	})
+	files := fixture.Polyglot()
+	files["mono.yaml"] += "images:\n  airflowBase: " + baseRef + "\n"
+	files["dags/tests/test_daily.py"] = "# a test, not shipped\n"
+	dir := fixture.Repo(t, files)
+	ws, err := workspace.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := discover.Discover(ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ProgramOf(dir, g, g.Get("dags"))
+	if err != nil || !p.Airflow || len(p.Jobs) != 1 || p.Jobs[0].Name != "job" {
+		t.Fatalf("ProgramOf(dags) = %+v, %v", p, err)
+	}
+	ctx := context.Background()
+	commit, err := HeadCommit(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs, err := Build(ctx, Options{Root: dir, Settings: ws.Settings.Images, Environ: os.Environ(), Progress: testLog{t}}, commit, []Program{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := imgs[0]
+	if img.Base != baseRef || len(img.Platforms) != 2 {
+		t.Errorf("image = %+v", img)
+	}
+	pi := pulledFromLayout(t, dir, img)
+	cf, _ := pi.ConfigFile()
+	if cf.Config.User != "50000" || !slices.Equal(cf.Config.Entrypoint, []string{"/entrypoint"}) || cf.Config.Labels[AnnotationRevision] != commit.Revision {
+		t.Errorf("config: user %q, entrypoint %v, labels %v: want the base's user and entrypoint, our labels", cf.Config.User, cf.Config.Entrypoint, cf.Config.Labels)
+	}
+	var names []string
+	tr := tar.NewReader(mutate.Extract(pi))
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		names = append(names, h.Name)
+	}
+	for _, want := range []string{AirflowDAGs + "/daily.py", AirflowDAGs + "/pyproject.toml", AirflowBin + "/job", "airflow-base"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("the Airflow image has no %s: %v", want, names)
+		}
+	}
+	for _, unwanted := range []string{AirflowDAGs + "/tests/test_daily.py", AirflowDAGs + "/component.yaml"} {
+		if slices.Contains(names, unwanted) {
+			t.Errorf("the Airflow image has %s", unwanted)
+		}
+	}
 }
 
 // pulledFromLayout returns the single platform image of img's layout.
