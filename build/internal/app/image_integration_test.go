@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"encoding/json"
+	"io"
+	"log"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -30,7 +32,7 @@ func TestIntegrationImageBuildErrors(t *testing.T) {
 	}{
 		{"unknown component", []string{"jbo"}, `unknown component "jbo" (did you mean "job"?)`},
 		{"not a program", []string{"a"}, `component "a" (go-lib, libs/a): not a program`},
-		{"programs listed", []string{"ui"}, "(programs: [api dags job])"},
+		{"programs listed", []string{"@shop/ui"}, "(programs: [api dags job])"},
 		{"registry is a URL", []string{"job", "--push", "https://registry.example.com"}, "want a registry as host[:port][/path]"},
 		{"bad registry host", []string{"job", "--push", "Bad_Host:x"}, "is not a registry host"},
 		{"push= without images.registry", []string{"job", "--push="}, "images.registry, which is not set"},
@@ -63,7 +65,7 @@ func TestIntegrationImageBuildJSON(t *testing.T) {
 	}
 	t.Parallel()
 	dir := fixture.Repo(t, fixture.Polyglot())
-	srv := httptest.NewServer(registry.New(registry.WithReferrersSupport(true)))
+	srv := httptest.NewServer(registry.New(registry.WithReferrersSupport(true), registry.Logger(log.New(io.Discard, "", 0))))
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
 	code, out, errOut := runEnv(t, dir, os.Environ(), "image", "build", "job", "--push", host, "--json")
@@ -80,7 +82,7 @@ func TestIntegrationImageBuildJSON(t *testing.T) {
 		img.Reference != host+"/acme/job@"+img.Digest || img.SBOM.ArtifactType != "application/spdx+json" {
 		t.Errorf("image = %+v", img)
 	}
-	for _, want := range []string{"job linux/amd64: binary", "job linux/arm64: binary", "job: pushed " + host + "/acme/job:" + head} {
+	for _, want := range []string{"job linux/amd64: binaries", "job linux/arm64: binaries", "job: pushed " + host + "/acme/job:" + head} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("progress has no %q:\n%s", want, errOut)
 		}

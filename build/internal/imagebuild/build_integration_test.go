@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -43,14 +44,16 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
-// clone checks out the commit of root's HEAD at dir.
-func clone(t *testing.T, root, dir string) string {
+// clone checks out commit rev of the repository at root into dir.
+func clone(t *testing.T, root, rev, dir string) string {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("git", "clone", "-q", "--shared", root, dir).CombinedOutput(); err != nil {
-		t.Fatalf("git clone: %v\n%s", err, out)
+	for _, args := range [][]string{{"clone", "-q", "--shared", "--no-checkout", root, dir}, {"-C", dir, "checkout", "-q", "--detach", rev}} {
+		if out, err := exec.Command("git", args...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
 	}
 	return dir
 }
@@ -99,9 +102,14 @@ func TestIntegrationPricingImage(t *testing.T) {
 		t.Skip("cross-compiles pricing for two platforms")
 	}
 	root := repoRoot(t)
+	head, err := exec.Command("git", "-C", root, "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev := strings.TrimSpace(string(head))
 	tmp := t.TempDir()
-	a := clone(t, root, filepath.Join(tmp, "a"))
-	b := clone(t, root, filepath.Join(tmp, "somewhere", "else", "b"))
+	a := clone(t, root, rev, filepath.Join(tmp, "a"))
+	b := clone(t, root, rev, filepath.Join(tmp, "somewhere", "else", "b"))
 	settings, imgA := build(t, a, nil)
 	_, imgB := build(t, b, nil)
 	if imgA.Digest != imgB.Digest || imgA.SBOM.Digest != imgB.SBOM.Digest {
@@ -115,7 +123,7 @@ func TestIntegrationPricingImage(t *testing.T) {
 		t.Fatalf("record = %+v, %v", rec, err)
 	}
 
-	srv := httptest.NewServer(registry.New(registry.WithReferrersSupport(true)))
+	srv := httptest.NewServer(registry.New(registry.WithReferrersSupport(true), registry.Logger(log.New(io.Discard, "", 0))))
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
 	ctx := context.Background()
@@ -270,7 +278,7 @@ func TestIntegrationAirflowImage(t *testing.T) {
 		t.Skip("cross-compiles a program")
 	}
 	t.Parallel()
-	srv := httptest.NewServer(registry.New())
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
 	baseRef := pushBase(t, host, "apache/airflow:3", []File{{Path: "airflow-base", Mode: 0o644, Body: []byte("x")}}, func(c *v1.Config) {
