@@ -37,3 +37,13 @@ output "nat_public_ips" {
   description = "Source addresses of outbound traffic, for partners' allow lists."
   value       = module.network.nat_public_ips
 }
+
+output "ecr_registry" {
+  description = "Registry of the environment's images: mono image build --push takes it."
+  value       = module.ecr.registry
+}
+
+output "ecr_repository_urls" {
+  description = "ECR repository of each program."
+  value       = module.ecr.repository_urls
+}

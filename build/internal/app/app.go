@@ -61,6 +61,7 @@ any value (https://no-color.org), turns colour off.
 	root.AddCommand(dbCommands(deps)...)
 	root.AddCommand(dagsCommands(deps)...)
 	root.AddCommand(versionCommands(deps)...)
+	root.AddCommand(imageCommands(deps)...)
 	// Completion of components, targets, environments and git refs by
 	// flag name and command, over the whole tree (mono completion).
 	complete.Register(root, deps)

@@ -36,6 +36,7 @@ type Func = cobra.CompletionFunc
 //	--kind                     component kinds
 //	mono run TARGET COMP...    targets, then the components with that target
 //	mono why A B               component names
+//	mono image build COMP...   component names
 //
 // A flag or command that already has a completion keeps it.
 func Register(root *cobra.Command, deps cli.Deps) {
@@ -50,8 +51,9 @@ func Register(root *cobra.Command, deps cli.Deps) {
 		"kind":      Kinds,
 	}
 	byPath := map[string]Func{
-		"mono run": Run(deps),
-		"mono why": upTo(2, Components(deps)),
+		"mono run":         Run(deps),
+		"mono why":         upTo(2, Components(deps)),
+		"mono image build": Components(deps),
 	}
 	var walk func(*cobra.Command)
 	walk = func(c *cobra.Command) {

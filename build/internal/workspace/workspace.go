@@ -43,6 +43,38 @@ type Settings struct {
 	// it reads in its globalInputs: they are part of its key, and a change
 	// to one affects it. Setting the key replaces the defaults.
 	GlobalInputs []string `yaml:"globalInputs"`
+	// Images are the settings of mono image build (docs/images.md).
+	Images ImageSettings `yaml:"images"`
+}
+
+// BuiltinBase is the value of images.base that names the base mono builds
+// itself: a root file system with the nonroot user, CA certificates and
+// /tmp, no shell, no registry needed.
+const BuiltinBase = "mono:static"
+
+// ImageSettings is the images: section of mono.yaml.
+type ImageSettings struct {
+	// Base is the base image of the Go programs: BuiltinBase, or a
+	// registry reference pinned by digest (repo:tag@sha256:...).
+	Base string `yaml:"base"`
+	// Platforms are the os/arch pairs of every image index.
+	Platforms []string `yaml:"platforms"`
+	// Dir is the folder, relative to the root, of the OCI layouts and
+	// build records.
+	Dir string `yaml:"dir"`
+	// Registry is the registry `--push=` pushes to when given no value,
+	// host[:port][/path]; empty: none.
+	Registry string `yaml:"registry"`
+	// Repository is put before the component name in repository names:
+	// <registry>/<repository>/<component>. Default: the project.
+	Repository string `yaml:"repository"`
+	// Source is the org.opencontainers.image.source label: the URL of the
+	// repository (a setting, not the git remote, so that every checkout
+	// gives the same image).
+	Source string `yaml:"source"`
+	// AirflowBase is the official Airflow image the DAGs and job binaries
+	// are layered on, pinned by digest; empty: no Airflow image.
+	AirflowBase string `yaml:"airflowBase"`
 }
 
 // GlobalInput reports whether glob, a task's globalInputs entry, lies
@@ -108,6 +140,7 @@ func Defaults() Settings {
 		GoRoots:      map[string]graph.Kind{"libs": graph.GoLib, "services": graph.GoService, "scripts": graph.GoJob},
 		Cache:        CacheSettings{Dir: ".mono/cache", MaxSizeMB: 2048},
 		GlobalInputs: []string{"Makefile", "hack/**", ".ci/**", FileName},
+		Images:       ImageSettings{Base: BuiltinBase, Platforms: []string{"linux/amd64", "linux/arm64"}, Dir: ".mono/images"},
 	}
 }
 
@@ -164,6 +197,12 @@ func Load(root string) (*Workspace, error) {
 		if err := r.check(); err != nil {
 			return nil, fmt.Errorf("%s: cache.remote.%w", FileName, err)
 		}
+	}
+	if s.Images.Repository == "" {
+		s.Images.Repository = s.Project
+	}
+	if err := s.Images.check(); err != nil {
+		return nil, &strictyaml.Error{File: FileName, Line: strictyaml.KeyLine(data, "images"), Msg: "images." + err.Error()}
 	}
 	for _, g := range s.GlobalInputs {
 		if !doublestar.ValidatePattern(g) || strings.HasPrefix(g, "/") {
@@ -226,3 +265,32 @@ func (w *Workspace) ValidEnv(env string) bool {
 
 // Path joins a slash-separated repository path onto the root.
 func (w *Workspace) Path(rel string) string { return filepath.Join(w.Root, filepath.FromSlash(rel)) }
+
+// check validates the images settings; an error starts with the key below
+// images.
+func (i ImageSettings) check() error {
+	if len(i.Platforms) == 0 {
+		return errors.New("platforms: list at least one os/arch, e.g. [linux/amd64, linux/arm64]")
+	}
+	seen := map[string]bool{}
+	for _, p := range i.Platforms {
+		os, arch, ok := strings.Cut(p, "/")
+		if !ok || os != "linux" || arch == "" || strings.Contains(arch, "/") {
+			return fmt.Errorf("platforms: %q is not linux/<arch> (linux/amd64, linux/arm64)", p)
+		}
+		if seen[p] {
+			return fmt.Errorf("platforms: %q is listed twice", p)
+		}
+		seen[p] = true
+	}
+	if i.Dir == "" || filepath.IsAbs(i.Dir) || strings.HasPrefix(filepath.Clean(i.Dir), "..") {
+		return fmt.Errorf("dir: %q must be a folder relative to the root, e.g. .mono/images", i.Dir)
+	}
+	if i.Base == "" {
+		return fmt.Errorf("base: required: %s or a registry reference pinned by digest", BuiltinBase)
+	}
+	if i.Repository != "" && (strings.HasPrefix(i.Repository, "/") || strings.HasSuffix(i.Repository, "/") || strings.ToLower(i.Repository) != i.Repository) {
+		return fmt.Errorf("repository: %q must be a lowercase path without leading or trailing slash", i.Repository)
+	}
+	return nil
+}

@@ -129,3 +129,31 @@ func TestLoadErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestImageSettings(t *testing.T) {
+	t.Parallel()
+	ws, err := load(t, "project: shop\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := workspace.ImageSettings{Base: workspace.BuiltinBase, Platforms: []string{"linux/amd64", "linux/arm64"}, Dir: ".mono/images", Repository: "shop"}
+	if diff := cmp.Diff(want, ws.Settings.Images); diff != "" {
+		t.Errorf("default images settings (-want +got):\n%s", diff)
+	}
+	for _, tt := range []struct{ name, yaml, want string }{
+		{"platform", "images: {platforms: [linux/amd64, windows/amd64]}\n", `images.platforms: "windows/amd64" is not linux/<arch>`},
+		{"no platform", "images: {platforms: []}\n", "images.platforms: list at least one"},
+		{"twice", "images: {platforms: [linux/arm64, linux/arm64]}\n", "listed twice"},
+		{"dir", "images: {dir: /var/images}\n", "images.dir: \"/var/images\" must be a folder relative to the root"},
+		{"repository", "images: {repository: Acme/}\n", "images.repository"},
+		{"unknown key", "images: {bases: x}\n", "bases"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := load(t, tt.yaml)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("load: %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
