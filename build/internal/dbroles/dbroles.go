@@ -191,6 +191,9 @@ func stringList(v any) ([]string, bool) {
 }
 
 func settingErr(c *graph.Component, key, format string, args ...any) error {
-	file := path.Join(c.Dir, "component.yaml")
+	file := c.Manifest
+	if file == "" {
+		file = path.Join(c.Dir, "component.yaml")
+	}
 	return cli.Exit(cli.ExitConfig, fmt.Errorf("%s: deploy.settings.%s: "+format, append([]any{file, key}, args...)...))
 }
