@@ -277,3 +277,102 @@ func privileges(t *testing.T, admin *db.DB) map[string]string {
 	}
 	return got
 }
+
+// TestIntegrationRolesIAM: with shared.database.iam_auth the roles join
+// rds_iam where the server has it (RDS; here a stand-in role), a note says
+// so where it has not, and turning IAM off takes the membership away.
+func TestIntegrationRolesIAM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("PostgreSQL integration test")
+	}
+	ctx := context.Background()
+	srv := dbtest.Postgres(t)
+	admin := open(t, srv.Config("postgres"))
+	d, out, _ := deps(t)
+	environ := func(iam bool) []string {
+		return []string{"SHARED__DATABASE__DRIVER=postgres", "SHARED__DATABASE__HOST=h", "SHARED__DATABASE__NAME=n", "SHARED__DATABASE__USER=u",
+			fmt.Sprintf("SHARED__DATABASE__DSN=postgres://nobody@%s:%d/postgres?sslmode=disable", srv.Host, srv.Port),
+			"SHARED__DATABASE__IAM_AUTH=" + strconv.FormatBool(iam), dbcmd.AdminPasswordEnv + "=" + dbtest.Password}
+	}
+	run := func(iam bool) string {
+		t.Helper()
+		out.Reset()
+		d.Environ = environ(iam)
+		if err := dbcmd.Roles(ctx, d, dbcmd.RolesRequest{Env: "local", AdminUser: srv.User}); err != nil {
+			t.Fatalf("mono db roles (iam %v): %v", iam, err)
+		}
+		return out.String()
+	}
+	members := func() []string {
+		t.Helper()
+		rows, err := admin.SQL().QueryContext(ctx, `SELECT m.rolname FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.roleid
+			JOIN pg_roles m ON m.oid = a.member WHERE r.rolname = 'rds_iam' ORDER BY 1`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		got := []string{}
+		for rows.Next() {
+			var m string
+			if err := rows.Scan(&m); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, m)
+		}
+		return got
+	}
+
+	if got := run(true); !strings.Contains(got, "no rds_iam role (not RDS): IAM login skipped") {
+		t.Errorf("without rds_iam:\n%s", got)
+	}
+	if _, err := admin.SQL().ExecContext(ctx, "CREATE ROLE rds_iam NOLOGIN"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = admin.SQL().ExecContext(context.Background(), "DROP ROLE IF EXISTS rds_iam") })
+	if got := run(true); strings.Contains(got, "note: shared.database.iam_auth") || strings.Contains(got, "password login") {
+		t.Errorf("with rds_iam, a note about login:\n%s", got)
+	}
+	if diff := cmp.Diff([]string{"orders_api", "orders_api_owner", "sales_rollup", "sales_rollup_owner"}, members()); diff != "" {
+		t.Errorf("rds_iam members (-want +got):\n%s", diff)
+	}
+	if got := run(false); !strings.Contains(got, "password login") {
+		t.Errorf("IAM off:\n%s", got)
+	}
+	if got := members(); len(got) != 0 {
+		t.Errorf("rds_iam members after IAM off: %v", got)
+	}
+}
+
+// TestIntegrationRolesNoCreateRole: an administrator that may not create
+// roles is refused before anything changes.
+func TestIntegrationRolesNoCreateRole(t *testing.T) {
+	if testing.Short() {
+		t.Skip("PostgreSQL integration test")
+	}
+	ctx := context.Background()
+	srv := dbtest.Postgres(t)
+	admin := open(t, srv.Config("postgres"))
+	if _, err := admin.SQL().ExecContext(ctx, "CREATE ROLE weak_admin LOGIN PASSWORD '"+testPassword+"'"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = admin.SQL().ExecContext(context.Background(), "DROP ROLE IF EXISTS weak_admin") })
+	var before int
+	if err := admin.SQL().QueryRowContext(ctx, "SELECT count(*) FROM pg_roles").Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	d, _, _ := deps(t)
+	d.Environ = []string{"SHARED__DATABASE__DRIVER=postgres", "SHARED__DATABASE__HOST=h", "SHARED__DATABASE__NAME=n", "SHARED__DATABASE__USER=u",
+		fmt.Sprintf("SHARED__DATABASE__DSN=postgres://nobody@%s:%d/postgres?sslmode=disable", srv.Host, srv.Port),
+		dbcmd.AdminPasswordEnv + "=" + testPassword}
+	err := dbcmd.Roles(ctx, d, dbcmd.RolesRequest{Env: "local", AdminUser: "weak_admin"})
+	if err == nil || !strings.Contains(err.Error(), "may not create roles") || !strings.Contains(err.Error(), "nothing changed") {
+		t.Fatalf("err = %v, want a refusal that changed nothing", err)
+	}
+	var after int
+	if err := admin.SQL().QueryRowContext(ctx, "SELECT count(*) FROM pg_roles").Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if after != before {
+		t.Errorf("roles before %d, after %d", before, after)
+	}
+}
