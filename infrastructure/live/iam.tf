@@ -8,12 +8,22 @@ module "iam" {
   secrets_kms_key_arn  = module.secrets.kms_key_arn
   database_resource_id = module.database.resource_id
 
+  # Every program its own role, bound to its Kubernetes service account:
+  # the chart's ServiceAccount is named after the component, in the apps
+  # namespace; a migration Job runs as <component>-migrate. Database users
+  # are the roles of `mono db roles` (docs/db.md): <component> at runtime,
+  # <component>_owner for migrations (IAM login when shared.database.iam_auth).
   programs = {
     orders-api = {
       namespace       = local.apps_namespace
       service_account = "orders-api"
       secret_arns     = [module.secrets.secret_arns["orders-api"], module.secrets.secret_arns["orders-db"]]
-      database_users  = ["orders_app"]
+      database_users  = ["orders_api"]
+    }
+    orders-api-migrate = {
+      namespace       = local.apps_namespace
+      service_account = "orders-api-migrate"
+      database_users  = ["orders_api_owner"]
     }
     pricing = {
       namespace       = local.apps_namespace
@@ -29,7 +39,22 @@ module "iam" {
         kms_key_arn = module.buckets["exports"].kms_key_arn
         prefixes    = ["sales-rollup/"]
       }]
-      database_users = ["orders_app"]
+      database_users = ["sales_rollup"]
+    }
+    sales-rollup-migrate = {
+      namespace       = local.apps_namespace
+      service_account = "sales-rollup-migrate"
+      database_users  = ["sales_rollup_owner"]
+    }
+    exports-cleanup = {
+      namespace       = local.apps_namespace
+      service_account = "exports-cleanup"
+      buckets = [{
+        arn         = module.buckets["exports"].bucket_arn
+        kms_key_arn = module.buckets["exports"].kms_key_arn
+        prefixes    = ["sales-rollup/daily-sales/"] # dags/sales_exports.py --prefix
+        delete_only = true
+      }]
     }
     console = {
       namespace       = local.apps_namespace

@@ -1,7 +1,8 @@
 // Package dbcmd implements `mono db migrate up|down|status|create`: the
 // versioned SQL migrations a component owns (<component>/migrations/
 // {postgres,sqlite}/, see docs/db.md), run against the database the
-// environment's configuration names.
+// environment's configuration names; and `mono db roles`, each program's
+// PostgreSQL roles (build/internal/dbroles).
 package dbcmd
 
 import (
@@ -24,9 +25,9 @@ import (
 func NewCommand(d cli.Deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "db",
-		Short: "Database tasks: migrations",
+		Short: "Database tasks: migrations, roles",
 	}
-	cmd.AddCommand(migrateCommand(d))
+	cmd.AddCommand(migrateCommand(d), rolesCommand(d))
 	return cmd
 }
 

@@ -83,6 +83,16 @@ func Set(ws *workspace.Workspace, c *graph.Component) (migrate.Set, error) {
 	return migrate.Set{Name: c.Name, FS: os.DirFS(abs), Table: table}, nil
 }
 
+// VersionTable is the table that records c's applied versions: its
+// deploy.settings.migrations_table, else migrate.TableName.
+func VersionTable(c *graph.Component) (string, error) {
+	t, err := versionTable(c)
+	if t == "" && err == nil {
+		t = migrate.TableName
+	}
+	return t, err
+}
+
 // versionTable is c's version table; "" means the default.
 func versionTable(c *graph.Component) (string, error) {
 	v, ok := c.Deploy.Settings[TableSetting]

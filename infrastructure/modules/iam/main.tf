@@ -61,13 +61,13 @@ data "aws_iam_policy_document" "this" {
     for_each = each.value.buckets
     content {
       sid       = "ObjectsUnderOwnPrefixes${statement.key}"
-      actions   = statement.value.read_only ? ["s3:GetObject"] : ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+      actions   = statement.value.delete_only ? ["s3:DeleteObject"] : statement.value.read_only ? ["s3:GetObject"] : ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
       resources = [for p in statement.value.prefixes : "${statement.value.arn}/${p}*"]
     }
   }
 
   dynamic "statement" {
-    for_each = each.value.buckets
+    for_each = { for i, b in each.value.buckets : i => b if !b.delete_only } # deleting reads no contents: no key
     content {
       sid       = "BucketKey${statement.key}"
       actions   = statement.value.read_only ? ["kms:Decrypt"] : ["kms:Decrypt", "kms:GenerateDataKey"]

@@ -19,7 +19,7 @@ variable "parameter_path" {
 }
 
 variable "programs" {
-  description = "One Pod Identity role per program with exactly the access it needs: its bucket prefixes, its secrets and optional IAM login to the database."
+  description = "One Pod Identity role per program with exactly the access it needs: its bucket prefixes (read-write, read_only, or delete_only: list and delete, no object contents), its secrets and optional IAM login to the database as its own users."
   type = map(object({
     namespace       = string
     service_account = string
@@ -28,11 +28,17 @@ variable "programs" {
       kms_key_arn = string
       prefixes    = list(string)
       read_only   = optional(bool, false)
+      delete_only = optional(bool, false)
     })), [])
     secret_arns    = optional(list(string), [])
     database_users = optional(list(string), [])
   }))
   default = {}
+
+  validation {
+    condition     = alltrue(flatten([for p in values(var.programs) : [for b in p.buckets : !(b.read_only && b.delete_only)]]))
+    error_message = "A bucket of a program is read_only or delete_only, not both."
+  }
 }
 
 variable "secrets_kms_key_arn" {
