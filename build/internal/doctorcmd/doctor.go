@@ -70,6 +70,7 @@ func Checks() []Check {
 		{Name: "checkov", Args: []string{"--version"}, Dirs: []string{".mono/venvs/checkov/bin"}, Install: "mono infra check (makes its venv under .mono/venvs; needs python3-venv)", For: "mono infra check"},
 		{Name: "buf", Args: []string{"--version"}, Dirs: []string{toolsBin}, Install: "hack/tools.sh (make tools)", For: "services/pricing code generation and its buf test"},
 		{Name: "staticcheck", Args: []string{"-version"}, Dirs: []string{toolsBin}, Install: "hack/tools.sh (make tools)", For: "make lint"},
+		{Name: "kube-apiserver", Args: []string{"--version"}, Dirs: []string{toolsBin}, Install: "hack/tools.sh kube-apiserver kube-controller-manager kube-scheduler etcd kwok (make tools; the tests run it themselves: minutes on a cold cache)", For: "Kubernetes control-plane tests (libs/testenv/kube; built with etcd, kube-controller-manager, kube-scheduler and kwok)"},
 		{Name: "postgres", Args: []string{"--version"}, Dirs: []string{"/usr/lib/postgresql/15/bin"}, Min: []int{15, 0}, Install: "apt-get install postgresql-15", For: "database tests (libs/db, services, jobs), make bench"},
 		{Name: "chromium", Args: []string{"--version"}, Install: "apt-get install chromium", For: "browser tests (web/console/e2e, orders-api docs page), graph page test"},
 		{Name: "ansible-playbook", Args: []string{"--version"}, Install: "apt-get install ansible", For: "dev server tests (infrastructure/devserver)"},

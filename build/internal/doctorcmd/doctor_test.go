@@ -29,6 +29,7 @@ var versions = map[string]string{
 	"checkov":          "3.2.469",
 	"buf":              "1.75.0",
 	"staticcheck":      "staticcheck 2026.1 (0.8.2)",
+	"kube-apiserver":   "Kubernetes v1.37.2",
 	"postgres":         "postgres (PostgreSQL) 15.14",
 	"chromium":         "Chromium 140.0.7339.185 built on Debian",
 	"ansible-playbook": "ansible-playbook [core 2.19.4]",
