@@ -2,6 +2,7 @@ package release
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -279,31 +280,51 @@ func (c *composer) configuration(v *values, comp *graph.Component) error {
 	return nil
 }
 
-// network sets the NetworkPolicy: the graph's edges between programs, the
-// database for users of libs/db, and the environment's addresses.
+// calls returns the programs comp calls over the network: the edges of the
+// component graph from comp to a program with a Service that comp's
+// configuration section names in a URL (orders-api.pricing_url:
+// http://pricing:8081). An edge of code only (sales-rollup reads the orders
+// tables through orders-api's ordersdb package) opens nothing.
+func (c *composer) calls(comp *graph.Component) []string {
+	sec := c.cfg.sections[comp.Name]
+	if sec == nil {
+		return nil
+	}
+	var out []string
+	for _, d := range comp.DependsFor("deploy") {
+		callee := c.g.Get(d)
+		if !slices.Contains(c.all, d) || callee.Kind == graph.GoJob {
+			continue
+		}
+		for _, e := range sec.Entries {
+			if u, err := url.Parse(e.Value); err == nil && (u.Scheme == "http" || u.Scheme == "https") && strings.Split(u.Hostname(), ".")[0] == d {
+				out = append(out, d)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// network sets the NetworkPolicy: the calls between programs, the database
+// for users of libs/db, and the environment's addresses.
 func (c *composer) network(v *values, comp *graph.Component) {
 	n := c.ef.Network
 	deps := comp.DependsFor("deploy")
 	var egress []any
-	for _, d := range deps {
-		if !slices.Contains(c.all, d) {
-			continue
-		}
-		callee := c.g.Get(d)
-		if port, ok := callee.Deploy.Settings[settingPort].(int); ok && callee.Kind != graph.GoJob {
-			egress = append(egress, map[string]any{"component": d, "port": port})
-		}
+	for _, d := range c.calls(comp) {
+		egress = append(egress, map[string]any{"component": d, "port": c.g.Get(d).Deploy.Settings[settingPort]})
 	}
-	v.set("networkPolicy.egressTo", orEmpty(egress), comp.Manifest, "depends (the component graph)")
+	v.set("networkPolicy.egressTo", orEmpty(egress), comp.Manifest, "depends (the component graph) and config URLs")
 	var ingress []any
 	if comp.Kind != graph.GoJob {
 		for _, other := range c.all {
-			if slices.Contains(c.g.Get(other).DependsFor("deploy"), comp.Name) {
+			if slices.Contains(c.calls(c.g.Get(other)), comp.Name) {
 				ingress = append(ingress, other)
 			}
 		}
 	}
-	v.set("networkPolicy.ingressFrom", orEmpty(ingress), comp.Manifest, "dependents (the component graph)")
+	v.set("networkPolicy.ingressFrom", orEmpty(ingress), comp.Manifest, "dependents (the component graph) and config URLs")
 	usesDB := false
 	for _, d := range deps {
 		if dc := c.g.Get(d); dc != nil && dc.Dir == dbLibDir {

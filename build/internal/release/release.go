@@ -196,6 +196,9 @@ func Build(root, env string, opts Options) (*Plan, error) {
 			}
 			img = Image{Repository: strings.TrimSuffix(ef.Registry, "/") + "/" + name, Tag: tag}
 		}
+		if img.Tag == "latest" {
+			return nil, fmt.Errorf("%s: image tag latest: images are pinned by an immutable tag (--tag, default the git revision) or a digest, never latest", name)
+		}
 		vals, origins, err := c.compose(comp, img)
 		if err != nil {
 			return nil, err
