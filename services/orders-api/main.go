@@ -35,7 +35,14 @@ import (
 
 const program = "orders-api"
 
-func main() { os.Exit(setup.Main(program, run)) }
+func main() {
+	r, err := command(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "orders-api:", err)
+		os.Exit(2)
+	}
+	os.Exit(setup.Main(program, r))
+}
 
 // run reads down: setup (config, logger, metrics, tracing), database (in
 // the background), stores, services, handlers, server; it returns when ctx

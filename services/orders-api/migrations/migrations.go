@@ -1,6 +1,6 @@
 // Package migrations holds the database schema of services/orders-api: one
-// folder of goose SQL files per dialect, embedded in the binary. The service
-// migrates with it at start or as a Kubernetes Job; `mono db migrate
+// folder of goose SQL files per dialect, embedded in the binary. `orders-api
+// migrate` applies it (the chart's migration Job); `mono db migrate
 // --component orders-api` reads the same files from disk. See docs/db.md.
 package migrations
 
