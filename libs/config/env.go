@@ -9,11 +9,12 @@ import (
 // Names of the environments every project has.
 const (
 	Local = "local" // a developer's machine: SQLite, local folders, the local secrets file
+	CI    = "ci"    // the test control plane of make test (mono deploy --env ci)
 	Prod  = "prod"  // production: refuses the local secrets file
 )
 
 // Environments returns the default environment names, in promotion order.
-func Environments() []string { return []string{Local, "dev", "staging", Prod} }
+func Environments() []string { return []string{Local, CI, "dev", "staging", Prod} }
 
 // ResolveEnv returns the environment named by env (the value of ENV or of a
 // --env flag): empty means local, and an unknown name is an error listing the

@@ -318,7 +318,7 @@ func TestBadInput(t *testing.T) {
 		{"alias bomb", map[string]string{"dev.yaml": bomb}, "dev", nil,
 			config.ErrSyntax, "expands to more than"},
 		{"unknown environment", nil, "bogus", nil,
-			config.ErrUnknownEnv, `unknown environment "bogus": valid environments are local, dev, staging, prod`},
+			config.ErrUnknownEnv, `unknown environment "bogus": valid environments are local, ci, dev, staging, prod`},
 		{"missing secrets file", map[string]string{"local.yaml": "my-app:\n  password: secret://db#password\n"}, "local", nil,
 			config.ErrNotFound, "config/secrets.local.yaml does not exist: copy config/secrets.local.example.yaml to it"},
 		{"missing secret", map[string]string{"local.yaml": "my-app:\n  password: secret://nope#password\n", "secrets.local.yaml": "db:\n  password: " + plant + "\n"}, "local", nil,

@@ -224,7 +224,7 @@ func TestBadCommandLines(t *testing.T) {
 		want string
 	}{
 		{"ENV unknown", map[string]string{"ENV": "bogus"}, []string{"show"}, cli.ExitUsage,
-			`unknown environment "bogus": valid environments are local, dev, staging, prod`},
+			`unknown environment "bogus": valid environments are local, ci, dev, staging, prod`},
 		{"--env unknown", nil, []string{"validate", "--env", "qa"}, cli.ExitUsage, `unknown environment "qa"`},
 		{"unknown component", nil, []string{"show", "--component", "orders"}, cli.ExitUsage,
 			`unknown component "orders": components with configuration are shared, orders-api, pricing, sales-rollup, console, sales-dash`},
@@ -254,7 +254,7 @@ func TestEnvFromProcessThroughMain(t *testing.T) {
 	deps := cli.Deps{IO: cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, Dir: dir,
 		Environ: []string{"ENV=bogus"}}
 	code := app.Main(context.Background(), []string{"config", "show"}, deps)
-	if code != cli.ExitUsage || !strings.Contains(errOut.String(), "valid environments are local, dev, staging, prod") {
+	if code != cli.ExitUsage || !strings.Contains(errOut.String(), "valid environments are local, ci, dev, staging, prod") {
 		t.Errorf("exit %d, stderr %q", code, errOut.String())
 	}
 }

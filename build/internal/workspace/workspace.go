@@ -102,7 +102,7 @@ type RemoteCache struct {
 func Defaults() Settings {
 	return Settings{
 		Project:      "acme",
-		Environments: []string{"local", "dev", "staging", "prod"},
+		Environments: []string{"local", "ci", "dev", "staging", "prod"},
 		ConfigDir:    "config",
 		Ignore:       []string{".git", "node_modules", ".mono", "vendor", "testdata", "__pycache__", ".venv", ".terraform", "dist"},
 		GoRoots:      map[string]graph.Kind{"libs": graph.GoLib, "services": graph.GoService, "scripts": graph.GoJob},
