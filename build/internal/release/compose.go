@@ -2,7 +2,9 @@ package release
 
 import (
 	"fmt"
+	"net"
 	"net/url"
+	"strconv"
 	"slices"
 	"sort"
 	"strings"
@@ -106,6 +108,9 @@ func (c *composer) compose(comp *graph.Component, img Image) (map[string]any, ma
 			return nil, nil, c.settingErr(comp, settingPort, fmt.Sprintf("required for a %s: the port it listens on, as a number", comp.Kind))
 		}
 		v.set("port", port, manifest, setting(settingPort))
+		if err := c.checkListen(comp, port); err != nil {
+			return nil, nil, err
+		}
 		for _, probe := range []string{settingLiveness, settingReadiness} {
 			p, err := str(probe)
 			if err != nil {
@@ -147,6 +152,31 @@ func (c *composer) compose(comp *graph.Component, img Image) (map[string]any, ma
 	}
 	c.network(v, comp)
 	return v.m, v.origins, nil
+}
+
+// checkListen compares the port of deploy.settings with the address the
+// program listens on in the environment (orders-api.http.listen,
+// sales-dash.listen): the probes and the Service use the former.
+func (c *composer) checkListen(comp *graph.Component, port int) error {
+	sec := c.cfg.sections[comp.Name]
+	if sec == nil {
+		return nil
+	}
+	for _, key := range []string{comp.Name + ".http.listen", comp.Name + ".listen"} {
+		e, ok := sec.Entry(key)
+		if !ok {
+			continue
+		}
+		_, p, err := net.SplitHostPort(e.Value)
+		if err != nil || p != strconv.Itoa(port) {
+			return &strictyaml.Error{File: comp.Manifest, Msg: fmt.Sprintf("deploy.settings.port: %d, but %s is %q in environment %s (%s): the probes and the Service would miss the program", port, key, e.Value, c.env, e.Origin)}
+		}
+		host, _, _ := net.SplitHostPort(e.Value)
+		if host != "" && host != "0.0.0.0" && host != "::" {
+			return &strictyaml.Error{File: comp.Manifest, Msg: fmt.Sprintf("%s is %q in environment %s (%s): in a pod the program must listen on every address (\":%d\")", key, e.Value, c.env, e.Origin, port)}
+		}
+	}
+	return nil
 }
 
 // settingErr is an error at a deploy.settings key of comp's component.yaml.
