@@ -17,6 +17,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/acme/platform/build/internal/graph"
 	"github.com/acme/platform/build/internal/release"
@@ -837,4 +844,59 @@ func TestSchemaClosedAtEveryLevel(t *testing.T) {
 		}
 	}
 	walk("(root)", schema)
+}
+
+// TestManifestsDecodeStrictly decodes every rendered object of a built-in
+// kind into its Go type from k8s.io/api, refusing unknown fields: the offline
+// half of the server's strict field validation (the custom resources are
+// checked against their CRDs on the test control plane).
+func TestManifestsDecodeStrictly(t *testing.T) {
+	t.Parallel()
+	types := map[string]func() any{
+		"Deployment": func() any { return &appsv1.Deployment{} }, "Service": func() any { return &corev1.Service{} },
+		"ServiceAccount": func() any { return &corev1.ServiceAccount{} }, "ConfigMap": func() any { return &corev1.ConfigMap{} },
+		"HorizontalPodAutoscaler": func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
+		"PodDisruptionBudget":     func() any { return &policyv1.PodDisruptionBudget{} },
+		"NetworkPolicy":           func() any { return &networkingv1.NetworkPolicy{} }, "Ingress": func() any { return &networkingv1.Ingress{} },
+		"Job": func() any { return &batchv1.Job{} }, "CronJob": func() any { return &batchv1.CronJob{} },
+	}
+	custom := []string{"ExternalSecret", "ServiceMonitor"}
+	for _, env := range envs {
+		r := renderEnv(t, env)
+		for _, c := range programs {
+			for _, o := range r.objects[c] {
+				newObj, ok := types[o.kind()]
+				if !ok {
+					if !slices.Contains(custom, o.kind()) {
+						t.Errorf("%s/%s: no check for kind %s", env, c, o.kind())
+					}
+					continue
+				}
+				data, err := sigsyaml.Marshal(map[string]any(o))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := sigsyaml.UnmarshalStrict(data, newObj()); err != nil {
+					t.Errorf("%s/%s: %s %s: %v", env, c, o.kind(), o.name(), err)
+				}
+			}
+		}
+	}
+	// The CronJob template is off for every job; render it once to check it.
+	plan, err := release.Build(repoRoot(t), "dev", release.Options{Components: []string{"exports-cleanup"}, Tag: testTag, Revision: testRevision})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := plan.Releases[0]
+	rel.Values["cronJob"].(map[string]any)["enabled"] = true
+	objs := parse(t, must(release.Render(rel, "apps")))
+	cj := find(objs, "CronJob", "exports-cleanup")
+	if cj == nil {
+		t.Fatal("no CronJob rendered with cronJob.enabled")
+	}
+	checkPod(t, "dev", "exports-cleanup", cj, podSpec(cj))
+	data, _ := sigsyaml.Marshal(map[string]any(cj))
+	if err := sigsyaml.UnmarshalStrict(data, &batchv1.CronJob{}); err != nil {
+		t.Errorf("CronJob: %v", err)
+	}
 }
