@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,7 +25,6 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/acme/platform/bench/internal/harness"
-	"github.com/acme/platform/build/internal/release"
 	"github.com/acme/platform/libs/testenv"
 	"github.com/acme/platform/libs/testenv/kube"
 )
@@ -68,9 +68,24 @@ func run() error {
 	}
 	helm := filepath.Join(root, ".mono", "tools", "bin", "helm")
 
-	plan, err := release.Build(root, "ci", release.Options{})
+	// The plan as mono composes it: releases in graph order, each with its
+	// values.
+	var plan struct {
+		Namespace string
+		Releases  []struct {
+			Release string
+			Chart   string
+			Values  map[string]any
+		}
+	}
+	dry := exec.Command(mono, "deploy", "--env", "ci", "--dry-run", "--json")
+	dry.Dir, dry.Stderr = root, os.Stderr
+	out, err := dry.Output()
 	if err != nil {
-		return err
+		return fmt.Errorf("mono deploy --env ci --dry-run --json: %w", err)
+	}
+	if err := json.Unmarshal(out, &plan); err != nil {
+		return fmt.Errorf("mono deploy --env ci --dry-run --json: %w", err)
 	}
 	cluster, err := kube.Start(ctx, root, log)
 	if err != nil {
@@ -88,11 +103,11 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		values := filepath.Join(work, r.Name+".yaml")
+		values := filepath.Join(work, r.Release+".yaml")
 		if err := os.WriteFile(values, data, 0o600); err != nil {
 			return err
 		}
-		script = append(script, strings.Join([]string{helm, "upgrade", "--install", r.Name, r.Chart,
+		script = append(script, strings.Join([]string{helm, "upgrade", "--install", r.Release, filepath.Join(root, r.Chart),
 			"--namespace", plan.Namespace, "--create-namespace", "--values", values,
 			"--wait=watcher", "--wait-for-jobs", "--timeout", timeout.String(), "--kubeconfig", kc}, " "))
 	}

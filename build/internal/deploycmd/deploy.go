@@ -129,7 +129,11 @@ type PlannedRelease struct {
 	Chart     string   `json:"chart"`
 	Image     string   `json:"image"`
 	Needs     []string `json:"needs"`
-	Objects   []string `json:"objects"`
+	// Objects are the templates that render something.
+	Objects []string `json:"objects"`
+	// Values are the composed values (never a secret value): what helm
+	// --values would take.
+	Values map[string]any `json:"values"`
 }
 
 // PlanView is the plan as --dry-run prints it.
@@ -274,7 +278,7 @@ func prepare(ctx context.Context, deps cli.Deps, o Options) (*prepared, error) {
 		}
 		p.view.Releases = append(p.view.Releases, PlannedRelease{
 			Order: order[r.Component], Component: r.Component, Release: r.Name, Chart: chart,
-			Image: r.Image.String(), Needs: nonNil(r.Needs), Objects: kinds(files),
+			Image: r.Image.String(), Needs: nonNil(r.Needs), Objects: templates(files), Values: r.Values,
 		})
 		p.units = append(p.units, helmdeploy.Unit{
 			Component: r.Component, Release: r.Name, Chart: r.Chart, Values: r.Values, Needs: r.Needs,
@@ -312,8 +316,8 @@ func narrow(ctx context.Context, deps cli.Deps, plan *release.Plan, base string)
 	return &out, nil
 }
 
-// kinds lists the rendered objects as kind/name... by template, sorted.
-func kinds(files map[string]string) []string {
+// templates lists the templates that render something, sorted.
+func templates(files map[string]string) []string {
 	var out []string
 	for path, text := range files {
 		if strings.TrimSpace(text) == "" || strings.HasSuffix(path, "NOTES.txt") {
