@@ -41,7 +41,9 @@ func Waves(nodes []Node) ([][]string, error) {
 				if _, planned := in[need]; !planned {
 					continue
 				}
-				if w, done := wave[need]; !done || w == len(waves) {
+				// Waves are assigned after the scan: a need already in
+				// wave is in an earlier one.
+				if _, done := wave[need]; !done {
 					ready = false
 					break
 				}
