@@ -204,6 +204,16 @@ func (c *Client) deploy(ctx context.Context, u Unit, opts Options) Result {
 	res.Error = err.Error()
 	res.Diagnosis = c.diagnose(ctx, u.Release, rel)
 	say("failed: %v", err)
+	after, herr := lastRelease(cfg, u.Release)
+	if herr == nil && (after == nil && last == nil || after != nil && last != nil && after.Version == last.Version) {
+		// Helm stopped before it recorded a revision: nothing was applied.
+		res.Action, res.Seconds = Failed, time.Since(start).Seconds()
+		if last != nil {
+			res.Revision = last.Version
+		}
+		res.Error += " (nothing was applied)"
+		return res
+	}
 	if last == nil {
 		say("removing the failed first install")
 		un := action.NewUninstall(cfg)
@@ -217,8 +227,14 @@ func (c *Client) deploy(ctx context.Context, u Unit, opts Options) Result {
 		res.Seconds = time.Since(start).Seconds()
 		return res
 	}
+	// Back to the revision that ran before this deploy, or, if that one
+	// had failed too, to the newest successful one.
+	target := 0
+	if last.Info.Status == rcommon.StatusDeployed {
+		target = last.Version
+	}
 	say("rolling back")
-	_, back, rerr := c.rollback(cfg, u.Release, 0, opts.Timeout)
+	_, back, rerr := c.rollback(cfg, u.Release, target, opts.Timeout)
 	if rerr != nil {
 		res.Action, res.Error = Failed, fmt.Sprintf("%s; rolling back failed too: %v", res.Error, rerr)
 	} else {
