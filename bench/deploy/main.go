@@ -92,6 +92,9 @@ func run() error {
 		return err
 	}
 	defer cluster.Stop()
+	if err := cluster.InstallCRDs(ctx); err != nil {
+		return err
+	}
 	kc := cluster.Kubeconfig()
 
 	// The helm row: one `helm upgrade --install` per release, in the plan's

@@ -121,6 +121,10 @@ func TestIntegrationDeploy(t *testing.T) {
 	cluster := kube.New(t)
 	cs := cluster.Client()
 	ctx := context.Background()
+	// The chart renders ServiceMonitors and ExternalSecrets in ci.
+	if err := cluster.InstallCRDs(ctx); err != nil {
+		t.Fatal(err)
+	}
 	environ := []string{"HOME=" + t.TempDir(), "KUBECONFIG=" + cluster.Kubeconfig()}
 	want := programs(t, "ci")
 

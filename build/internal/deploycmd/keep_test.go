@@ -35,6 +35,9 @@ func TestKeepControlPlane(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Stop()
+	if err := c.InstallCRDs(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.MkdirAll(*keep, 0o755); err != nil {
 		t.Fatal(err)
 	}
