@@ -30,8 +30,14 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	err := run()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench/deploy:", err)
+	}
+	switch {
+	case errors.Is(err, errMissed):
+		os.Exit(1)
+	case err != nil:
 		os.Exit(2)
 	}
 }
@@ -141,8 +147,7 @@ func run() error {
 		return err
 	}
 	if verdict == "FAIL" {
-		fmt.Fprintln(os.Stderr, "bench/deploy:", errMissed)
-		os.Exit(1)
+		return fmt.Errorf("%w: mono %s", errMissed, r)
 	}
 	return nil
 }
