@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -355,7 +356,16 @@ func connect(deps cli.Deps, flag string, plan *release.Plan) (*helmdeploy.Client
 	default:
 		return nil, cli.Usagef("no kubeconfig: pass --kubeconfig or set KUBECONFIG")
 	}
-	c, err := helmdeploy.New(helmdeploy.Target{Kubeconfig: files, Context: plan.Context, Namespace: plan.Namespace}, nil)
+	var found []string
+	for _, f := range files {
+		if _, err := os.Stat(f); err == nil {
+			found = append(found, f)
+		}
+	}
+	if len(found) == 0 {
+		return nil, cli.Usagef("no kubeconfig at %s: pass --kubeconfig FILE or set KUBECONFIG", strings.Join(files, string(filepath.ListSeparator)))
+	}
+	c, err := helmdeploy.New(helmdeploy.Target{Kubeconfig: found, Context: plan.Context, Namespace: plan.Namespace}, nil)
 	if err != nil {
 		return nil, cli.Exit(cli.ExitConfig, err)
 	}
