@@ -215,7 +215,10 @@ func (c *Cluster) start(ctx context.Context, bins map[string]string, log func(st
 	pki := filepath.Join(c.Dir, "pki")
 	if err := c.run(bins["kube-apiserver"], "kube-apiserver",
 		"--etcd-servers="+etcdURL,
-		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+ports[2],
+		// A loopback advertise address is refused; nothing reaches this
+		// one (TEST-NET-1), and no endpoint reconciler publishes it.
+		"--bind-address=127.0.0.1", "--advertise-address=192.0.2.1", "--endpoint-reconciler-type=none",
+		"--secure-port="+ports[2],
 		"--cert-dir="+pki,
 		"--service-account-key-file="+saPub,
 		"--service-account-signing-key-file="+saKey,
