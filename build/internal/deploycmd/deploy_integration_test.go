@@ -206,8 +206,8 @@ func TestIntegrationDeploy(t *testing.T) {
 
 	// 4. A rollout whose pods never become Ready is rolled back to
 	// revision 2, with the events printed, and mono exits 1: once the
-	// migration Job is done, the node is tainted, so the new pods stay
-	// unschedulable.
+	// migration Job's pod is on the node, the node is tainted, so the
+	// Deployment's new pods stay unschedulable.
 	tainted := taintAfterHook(t, cs)
 	rep, stderr, code = deployJSON(t, environ, "orders-api", "--tag", "v3", "--timeout", "15s")
 	tainted()
@@ -269,21 +269,23 @@ func TestIntegrationDeploy(t *testing.T) {
 	}
 }
 
-// taintAfterHook taints the node as soon as a new Job of the namespace
-// (the migration hook) completes; the returned func waits for the watch
-// to end and fails t if no Job completed.
+// taintAfterHook taints the node as soon as a new pod of the migration
+// Job (the pre-upgrade hook) is bound to it: the hook then completes, but
+// the Deployment's new pods, created after it, stay unschedulable. The
+// returned func waits for the watch to end and fails t if no hook pod
+// was seen.
 func taintAfterHook(t *testing.T, cs kubernetes.Interface) (wait func()) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	list, err := cs.BatchV1().Jobs(namespace).List(ctx, metav1.ListOptions{})
+	list, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	old := map[string]bool{}
-	for _, j := range list.Items {
-		old[string(j.UID)] = true
+	for _, p := range list.Items {
+		old[string(p.UID)] = true
 	}
-	w, err := cs.BatchV1().Jobs(namespace).Watch(ctx, metav1.ListOptions{ResourceVersion: list.ResourceVersion})
+	w, err := cs.CoreV1().Pods(namespace).Watch(ctx, metav1.ListOptions{ResourceVersion: list.ResourceVersion})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,8 +293,8 @@ func taintAfterHook(t *testing.T, cs kubernetes.Interface) (wait func()) {
 	go func() {
 		defer w.Stop()
 		for ev := range w.ResultChan() {
-			j, ok := ev.Object.(*batchv1.Job)
-			if ok && ev.Type != watch.Deleted && !old[string(j.UID)] && j.Status.Succeeded > 0 {
+			p, ok := ev.Object.(*corev1.Pod)
+			if ok && ev.Type != watch.Deleted && !old[string(p.UID)] && strings.HasPrefix(p.Name, "orders-api-migrate-") && p.Spec.NodeName != "" {
 				taint(t, cs, true)
 				done <- true
 				return
@@ -303,7 +305,7 @@ func taintAfterHook(t *testing.T, cs kubernetes.Interface) (wait func()) {
 	return func() {
 		cancel()
 		if !<-done {
-			t.Error("no migration Job completed during the deploy")
+			t.Error("no migration Job pod was scheduled during the deploy")
 		}
 	}
 }

@@ -151,17 +151,23 @@ func Status(ctx context.Context, deps cli.Deps, o StatusOptions) error {
 	return nil
 }
 
-// changedSince lists the components main changed since rev (nil: rev is
-// unknown here, or not an ancestor's neighbour git can compare).
+// changedSince lists the components that differ between rev and main
+// (nil: git cannot compare them, e.g. rev is not in this repository).
 func changedSince(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, rev, main string) []string {
 	if rev == "" {
 		return nil
 	}
-	res, err := affected.Compute(ctx, ws, g, affected.Options{Base: rev, Head: main})
-	if err != nil {
-		return nil
+	// Both ways: what main changed since rev, and what rev (deployed from
+	// a branch) has that main has not.
+	var out []string
+	for _, o := range []affected.Options{{Base: rev, Head: main}, {Base: main, Head: rev}} {
+		res, err := affected.Compute(ctx, ws, g, o)
+		if err != nil {
+			return nil
+		}
+		out = append(out, res.Names("")...)
 	}
-	return nonNil(res.Names(""))
+	return nonNil(out)
 }
 
 func printStatus(w io.Writer, rep StatusReport) {

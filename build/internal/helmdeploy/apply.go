@@ -174,8 +174,9 @@ func (c *Client) deploy(ctx context.Context, u Unit, opts Options) Result {
 		if last.Info.Status.IsPending() {
 			return fail(fmt.Errorf("release %s is %s (a deploy is running, or one was stopped): wait for it, or run mono rollback", u.Release, last.Info.Status))
 		}
-		proposed, err := propose(ctx, cfg, u, ch)
-		if err != nil {
+		// Not :=: err is the outcome the code after the if reads.
+		var proposed *rv1.Release
+		if proposed, err = propose(ctx, cfg, u, ch); err != nil {
 			return fail(err)
 		}
 		if last.Info.Status == rcommon.StatusDeployed && sameManifests(last, proposed) {
@@ -227,13 +228,14 @@ func (c *Client) deploy(ctx context.Context, u Unit, opts Options) Result {
 		res.Seconds = time.Since(start).Seconds()
 		return res
 	}
-	// Back to the revision that ran before this deploy, or, if that one
-	// had failed too, to the newest successful one.
-	target := 0
-	if last.Info.Status == rcommon.StatusDeployed {
-		target = last.Version
+	// Back to the newest successful revision before this deploy's: the
+	// one that ran before it.
+	target, gerr := lastGood(cfg, u.Release, after.Version)
+	if gerr != nil {
+		res.Action, res.Error, res.Seconds = Failed, fmt.Sprintf("%s; no revision to roll back to: %v", res.Error, gerr), time.Since(start).Seconds()
+		return res
 	}
-	say("rolling back")
+	say("rolling back to revision %d", target)
 	_, back, rerr := c.rollback(cfg, u.Release, target, opts.Timeout)
 	if rerr != nil {
 		res.Action, res.Error = Failed, fmt.Sprintf("%s; rolling back failed too: %v", res.Error, rerr)
@@ -310,6 +312,25 @@ func hookText(r *rv1.Release) string {
 	}
 	sort.Strings(hooks)
 	return strings.Join(hooks, "\n---\n")
+}
+
+// lastGood returns the newest revision below `below` that deployed
+// successfully (deployed or superseded).
+func lastGood(cfg *action.Configuration, name string, below int) (int, error) {
+	rels, err := history(cfg, name)
+	if err != nil {
+		return 0, err
+	}
+	good := 0
+	for _, r := range rels {
+		if r.Version < below && (r.Info.Status == rcommon.StatusDeployed || r.Info.Status == rcommon.StatusSuperseded) {
+			good = r.Version
+		}
+	}
+	if good == 0 {
+		return 0, fmt.Errorf("%w: %s has no successful revision before %d", ErrNoRevision, name, below)
+	}
+	return good, nil
 }
 
 // lastRelease returns the newest revision of name, or nil when there is
