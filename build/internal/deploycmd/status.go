@@ -66,9 +66,9 @@ func newStatusCommand(deps cli.Deps) *cobra.Command {
 		Long: `For every program of the environment: the Helm release revision and status,
 the chart version, the git revision and image (digest) deployed, the ready
 replicas, and the drift from main: current (deployed from main's commit),
-no-change-since (an older commit, but main changed nothing the program is
-built or configured from since; see mono affected), changed-since, or
-not-deployed.`,
+no-change-since (another commit, but nothing the program is built or
+configured from differs between it and main; see mono affected),
+changed-since, unknown (a commit not in this repository) or not-deployed.`,
 		Example: `  mono deploy status --env ci
   mono deploy status --env prod --json`,
 		Args: cobra.NoArgs,
