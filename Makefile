@@ -1,7 +1,7 @@
 # Thin front: every target calls mono or a script in hack/. See docs/.
 SHELL := /bin/bash
 
-.PHONY: help dev test test-go lint fmt bench tools build
+.PHONY: help dev test test-go lint fmt bench bench-deploy tools build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ fmt: ## update: format Go code in place
 
 bench: ## benchmarks against the peers (turbo, nx); prints ratios
 	bench/run.sh
+
+bench-deploy: ## mono deploy vs the helm CLI on the test control plane (bench/deploy)
+	go run ./bench/deploy
 
 tools: ## install pinned tool binaries into .mono/tools/bin
 	hack/tools.sh

@@ -59,6 +59,7 @@ any value (https://no-color.org), turns colour off.
 	root.AddCommand(configCommands(deps)...)
 	root.AddCommand(infraCommands(deps)...)
 	root.AddCommand(dbCommands(deps)...)
+	root.AddCommand(deployCommands(deps)...)
 	root.AddCommand(dagsCommands(deps)...)
 	root.AddCommand(versionCommands(deps)...)
 	root.AddCommand(imageCommands(deps)...)

@@ -22,7 +22,7 @@ import (
 
 // ProtectedEnv is the environment that is applied only from a saved plan
 // after explicit confirmation.
-const ProtectedEnv = "prod"
+const ProtectedEnv = cli.ProtectedEnv
 
 // Options are the flags of the infra commands.
 type Options struct {

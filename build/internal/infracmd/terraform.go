@@ -1,10 +1,8 @@
 package infracmd
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -127,7 +125,7 @@ func (r *Runner) Plan(ctx context.Context, st *Stack, o Options) (string, error)
 }
 
 // ErrNotConfirmed means the person did not type the confirmation.
-var ErrNotConfirmed = errors.New("not confirmed: nothing was applied")
+var ErrNotConfirmed = cli.ErrNotConfirmed
 
 // Apply applies a plan to the environment. Outside prod, without a saved
 // plan, it plans first and applies exactly that plan. In prod it applies only
@@ -191,22 +189,7 @@ func (r *Runner) checkSavedPlan(planFile string, st *Stack, env string) error {
 // confirm asks for the environment name on a terminal, or accepts
 // --yes-i-mean-prod where there is none.
 func (r *Runner) confirm(o Options) error {
-	if o.YesIMeanProd {
-		fmt.Fprintf(r.IO.ErrOut, "infra: --yes-i-mean-prod given: applying the plan above to %s\n", o.Env)
-		return nil
-	}
-	if !r.IsTerminal() {
-		return cli.Usagef("refusing to apply to %s without a terminal to confirm on: review the plan above, then pass --yes-i-mean-prod (as CI does after its approval step)", o.Env)
-	}
-	fmt.Fprintf(r.IO.ErrOut, "\nApply the plan above to %s? Type %q to confirm: ", o.Env, o.Env)
-	line, err := bufio.NewReader(r.IO.In).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
-	if strings.TrimSpace(line) != o.Env {
-		return cli.Exit(cli.ExitFailed, ErrNotConfirmed)
-	}
-	return nil
+	return cli.ConfirmEnv(r.IO, r.IsTerminal(), "infra", "the plan above", o.Env, o.YesIMeanProd)
 }
 
 // lookPath finds name in the folders of pathList.
