@@ -176,6 +176,7 @@ type runner struct {
 	tools     *task.Tools
 	resolver  *task.Resolver
 	manifests *task.Manifests
+	results   *results
 	outDir    string
 	start     time.Time
 }
@@ -204,6 +205,7 @@ func newRunner(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, dep
 		tools:     task.NewTools(filepath.Join(dir, "tools.json"), deps.Getenv),
 		resolver:  task.NewResolver(ws),
 		manifests: task.NewManifests(filepath.Join(dir, "manifests")),
+		results:   loadResults(filepath.Join(dir, "results"), o.Target),
 		outDir:    ws.Path(".mono/out"),
 		start:     time.Now(),
 	}, nil

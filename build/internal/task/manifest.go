@@ -241,7 +241,7 @@ func (s *Manifests) Save(m *Manifest) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(s.file(m.Component, m.Target), data); err != nil {
+	if err := WriteFileAtomic(s.file(m.Component, m.Target), data); err != nil {
 		return fmt.Errorf("save manifest: %w", err)
 	}
 	return nil
