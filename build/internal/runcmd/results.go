@@ -118,4 +118,3 @@ func (r *runner) recorded(ctx context.Context, n *node) bool {
 	n.saved = last.Duration
 	return true
 }
-
