@@ -78,7 +78,7 @@ func Discover(ws *workspace.Workspace) (*graph.Graph, error) {
 		return nil, err
 	}
 	for _, p := range npm {
-		add(&graph.Component{Name: p.Name, Kind: graph.NodeApp, Dir: p.Dir, Package: p.Name})
+		add(&graph.Component{Name: p.Name, Kind: graph.NodeApp, Dir: p.Dir, Package: p.Name, Scripts: p.JSON.Scripts})
 	}
 	// Python apps and the DAG folder.
 	for dir := range t.pyproject {

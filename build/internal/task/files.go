@@ -14,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -255,7 +256,10 @@ type fileRef struct {
 }
 
 // Scan returns the files of each folder (slash, relative to the root).
-func (s *Scanner) Scan(ctx context.Context, dirs []string) ([]Files, error) {
+// outputs[i] (if any) are folders below dirs[i] that hold only outputs of
+// the task the files are for (dist of dist/**): they are not walked, as
+// none of their files could be an input.
+func (s *Scanner) Scan(ctx context.Context, dirs []string, outputs [][]string) ([]Files, error) {
 	out := make([]Files, len(dirs))
 	errs := make([]error, len(dirs))
 	var mu sync.Mutex
@@ -269,7 +273,11 @@ func (s *Scanner) Scan(ctx context.Context, dirs []string) ([]Files, error) {
 			defer func() { <-sem }()
 			files := Files{}
 			var miss []fileRef
-			errs[i] = s.walk(dir, func(rel string, info fs.FileInfo) {
+			var pruned []string
+			if i < len(outputs) {
+				pruned = outputs[i]
+			}
+			errs[i] = s.walk(dir, pruned, func(rel string, info fs.FileInfo) {
 				if d, ok := s.hasher.lookup(rel, info); ok {
 					files[rel] = hex.EncodeToString(d[:])
 					return
@@ -314,8 +322,9 @@ func (s *Scanner) Scan(ctx context.Context, dirs []string) ([]Files, error) {
 	return out, nil
 }
 
-// walk calls fn for every file of dir that is an input candidate.
-func (s *Scanner) walk(dir string, fn func(rel string, info fs.FileInfo)) error {
+// walk calls fn for every file of dir that is an input candidate, not
+// entering the folders of pruned.
+func (s *Scanner) walk(dir string, pruned []string, fn func(rel string, info fs.FileInfo)) error {
 	base := filepath.Join(s.root, filepath.FromSlash(dir))
 	return filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -326,7 +335,7 @@ func (s *Scanner) walk(dir string, fn func(rel string, info fs.FileInfo)) error 
 		}
 		rel := filepath.ToSlash(p[len(s.root)+1:])
 		if d.IsDir() {
-			if p != base && s.skipDir(rel, d.Name()) {
+			if p != base && (s.skipDir(rel, d.Name()) || slices.Contains(pruned, rel)) {
 				return filepath.SkipDir
 			}
 			return nil

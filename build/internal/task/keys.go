@@ -60,6 +60,7 @@ func (k *Keyer) Keys(ctx context.Context, target string, names []string) (map[st
 	order := k.g.Order(names)
 	tasks := make(map[string]graph.Task, len(order))
 	dirs := make([]string, len(order))
+	outputs := make([][]string, len(order))
 	for i, n := range order {
 		c := k.g.Get(n)
 		dirs[i] = c.Dir
@@ -69,9 +70,10 @@ func (k *Keyer) Keys(ctx context.Context, target string, names []string) (map[st
 		}
 		if ok {
 			tasks[n] = t
+			outputs[i] = outputDirs(c.Dir, t.Outputs)
 		}
 	}
-	files, err := k.scanner.Scan(ctx, dirs)
+	files, err := k.scanner.Scan(ctx, dirs, outputs)
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +202,22 @@ func (k *Keyer) inputs(c *graph.Component, t graph.Task, all Files) (Files, erro
 		}
 	}
 	return out, nil
+}
+
+// outputDirs returns the folders (slash, relative to the root) that output
+// globs of the form <folder>/** claim whole, e.g. dist of dist/**: inputs
+// leaves out every file in them, so the scan need not list them.
+func outputDirs(dir string, outputs []string) []string {
+	var out []string
+	for _, o := range outputs {
+		d, ok := strings.CutSuffix(o, "/**")
+		plain := d == path.Clean(d) && d != "." && !path.IsAbs(d) && !strings.HasPrefix(d, "../") &&
+			!strings.HasPrefix(o, OutDirToken) && !strings.ContainsAny(d, `*?[{\`)
+		if ok && plain {
+			out = append(out, path.Join(dir, d))
+		}
+	}
+	return out
 }
 
 func matchAny(globs []string, rel string) bool {
