@@ -23,8 +23,18 @@ import (
 )
 
 // Files maps slash-separated paths relative to the workspace root to the
-// hex sha256 digest of their content (of the target, for a symbolic link).
+// hex sha256 digest of their content (of the target, for a symbolic link),
+// followed by " x" for an executable file: the mode bit git records, so
+// that a chmod +x misses the cache as a content change does.
 type Files map[string]string
+
+// inputDigest is the entry in Files of a file whose content digest is d.
+func inputDigest(d string, info fs.FileInfo) string {
+	if info.Mode().IsRegular() && info.Mode().Perm()&0o111 != 0 {
+		return d + " x"
+	}
+	return d
+}
 
 // FileHasher digests files and remembers each digest by the file's stat
 // (size, modification and change time, inode), so an unchanged file is not
@@ -279,7 +289,7 @@ func (s *Scanner) Scan(ctx context.Context, dirs []string, outputs [][]string) (
 			}
 			errs[i] = s.walk(dir, pruned, func(rel string, info fs.FileInfo) {
 				if d, ok := s.hasher.lookup(rel, info); ok {
-					files[rel] = hex.EncodeToString(d[:])
+					files[rel] = inputDigest(hex.EncodeToString(d[:]), info)
 					return
 				}
 				miss = append(miss, fileRef{rel: rel, info: info, dir: i})
@@ -317,7 +327,7 @@ func (s *Scanner) Scan(ctx context.Context, dirs []string, outputs [][]string) (
 		return nil, err
 	}
 	for i, m := range misses {
-		out[m.dir][m.rel] = digests[i]
+		out[m.dir][m.rel] = inputDigest(digests[i], m.info)
 	}
 	return out, nil
 }
@@ -387,7 +397,7 @@ func (s *Scanner) Glob(pattern string) (Files, error) {
 		if err != nil {
 			return err
 		}
-		out[rel] = dg
+		out[rel] = inputDigest(dg, info)
 		return nil
 	}, doublestar.WithFilesOnly(), doublestar.WithNoFollow())
 	if err != nil {

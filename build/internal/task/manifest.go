@@ -17,7 +17,7 @@ import (
 
 // keyVersion changes when the way keys are computed changes, so older cache
 // entries are never mistaken for current ones.
-const keyVersion = "mono-run-key-1"
+const keyVersion = "mono-run-key-2"
 
 // Manifest is everything the key of one task covers. It is stored after
 // each successful run so the next miss can say what changed.
