@@ -424,3 +424,26 @@ func TestFileHasherMemo(t *testing.T) {
 		t.Error("digest of the modified file is the old one")
 	}
 }
+
+func TestOutputDirs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		outputs []string
+		want    []string
+	}{
+		{name: "folder glob", outputs: []string{"dist/**", "build/out/**"}, want: []string{"web/app/dist", "web/app/build/out"}},
+		{name: "files only", outputs: []string{"dist/*.js", "report.txt"}},
+		{name: "patterns in the folder", outputs: []string{"*/dist/**", "out{1,2}/**", "[ab]/**"}},
+		{name: "not plain", outputs: []string{"./dist/**", "../x/**", "/abs/**", "**", "a//b/**"}},
+		{name: "shared output folder", outputs: []string{OutDirToken + "bin/**"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, outputDirs("web/app", tt.outputs)); diff != "" {
+				t.Errorf("outputDirs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
