@@ -48,14 +48,41 @@ type tree struct {
 	tfDirs    map[string]bool
 	charts    map[string]bool
 	pkgJSON   map[string]bool
+	listings  Listings
 }
 
 // Discover walks the workspace and returns its component graph.
 func Discover(ws *workspace.Workspace) (*graph.Graph, error) {
+	g, _, err := DiscoverListed(ws)
+	return g, err
+}
+
+// Listings are the entries of the folders a discovery read, by slash path
+// relative to the root ("" for the root), unsorted.
+type Listings map[string][]fs.DirEntry
+
+// ReadDir returns the entries of the folder rel below root, unsorted: from
+// the listing when discovery read the folder, else from the disk.
+func (l Listings) ReadDir(root, rel string) ([]fs.DirEntry, error) {
+	if entries, ok := l[rel]; ok {
+		return entries, nil
+	}
+	return readDir(filepath.Join(root, filepath.FromSlash(rel)))
+}
+
+// DiscoverListed is Discover that also returns the folder listings it read,
+// for a caller that reads the same folders again (mono run's input scan).
+func DiscoverListed(ws *workspace.Workspace) (*graph.Graph, Listings, error) {
 	t, err := walk(ws)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	g, err := build(ws, t)
+	return g, t.listings, err
+}
+
+// build makes the graph from what the walk found.
+func build(ws *workspace.Workspace, t *tree) (*graph.Graph, error) {
 	comps := map[string]*graph.Component{} // by dir
 	add := func(c *graph.Component) {
 		if _, ok := comps[c.Dir]; !ok {
@@ -148,6 +175,7 @@ func walk(ws *workspace.Workspace) (*tree, error) {
 	t := &tree{
 		manifests: map[string]bool{}, goFiles: map[string][]string{}, pyproject: map[string]bool{},
 		tfDirs: map[string]bool{}, charts: map[string]bool{}, pkgJSON: map[string]bool{},
+		listings: Listings{},
 	}
 	ignore := ws.Settings.Ignore
 	var (
@@ -176,6 +204,7 @@ func walk(ws *workspace.Workspace) (*tree, error) {
 		}
 		mu.Lock()
 		defer mu.Unlock()
+		t.listings[rel] = entries
 		for _, e := range entries {
 			name := e.Name()
 			if e.IsDir() {

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/acme/platform/build/internal/discover"
 )
 
 // Files maps slash-separated paths relative to the workspace root to the
@@ -235,6 +237,8 @@ type Scanner struct {
 	// component's folder.
 	nested  map[string]bool
 	workers int
+	// listed are the folders discovery read in this run: not read again.
+	listed discover.Listings
 }
 
 // alwaysSkipped are folders that are never inputs: dependencies installed
@@ -250,13 +254,14 @@ var alwaysSkipped = map[string]bool{
 var alwaysKept = map[string]bool{"testdata": true}
 
 // NewScanner returns a scanner over root; ignore are the workspace's ignore
-// globs and componentDirs the folders of every component.
-func NewScanner(root string, ignore []string, componentDirs []string, hasher *FileHasher) *Scanner {
+// globs, componentDirs the folders of every component and listed the
+// folders discovery read in this process (nil: read every folder).
+func NewScanner(root string, ignore []string, componentDirs []string, hasher *FileHasher, listed discover.Listings) *Scanner {
 	nested := make(map[string]bool, len(componentDirs))
 	for _, d := range componentDirs {
 		nested[d] = true
 	}
-	return &Scanner{root: root, ignore: ignore, hasher: hasher, nested: nested, workers: max(4, 2*runtime.GOMAXPROCS(0))}
+	return &Scanner{root: root, ignore: ignore, hasher: hasher, nested: nested, workers: max(4, 2*runtime.GOMAXPROCS(0)), listed: listed}
 }
 
 type fileRef struct {
@@ -335,31 +340,38 @@ func (s *Scanner) Scan(ctx context.Context, dirs []string, outputs [][]string) (
 // walk calls fn for every file of dir that is an input candidate, not
 // entering the folders of pruned.
 func (s *Scanner) walk(dir string, pruned []string, fn func(rel string, info fs.FileInfo)) error {
-	base := filepath.Join(s.root, filepath.FromSlash(dir))
-	return filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+	var visit func(rel string) error
+	visit = func(rel string) error {
+		entries, err := s.listed.ReadDir(s.root, rel)
 		if err != nil {
-			if p == base && errors.Is(err, fs.ErrNotExist) {
+			if rel == dir && errors.Is(err, fs.ErrNotExist) {
 				return nil
 			}
 			return fmt.Errorf("walk %s: %w", dir, err)
 		}
-		rel := filepath.ToSlash(p[len(s.root)+1:])
-		if d.IsDir() {
-			if p != base && (s.skipDir(rel, d.Name()) || slices.Contains(pruned, rel)) {
-				return filepath.SkipDir
+		for _, e := range entries {
+			child := rel + "/" + e.Name()
+			if e.IsDir() {
+				if s.skipDir(child, e.Name()) || slices.Contains(pruned, child) {
+					continue
+				}
+				if err := visit(child); err != nil {
+					return err
+				}
+				continue
 			}
-			return nil
+			info, err := e.Info()
+			if err != nil {
+				return fmt.Errorf("walk %s: %w", dir, err)
+			}
+			if !info.Mode().IsRegular() && info.Mode()&fs.ModeSymlink == 0 {
+				continue // sockets, pipes, devices
+			}
+			fn(child, info)
 		}
-		info, err := d.Info()
-		if err != nil {
-			return fmt.Errorf("walk %s: %w", dir, err)
-		}
-		if !info.Mode().IsRegular() && info.Mode()&fs.ModeSymlink == 0 {
-			return nil // sockets, pipes, devices
-		}
-		fn(rel, info)
 		return nil
-	})
+	}
+	return visit(dir)
 }
 
 func (s *Scanner) skipDir(rel, name string) bool {

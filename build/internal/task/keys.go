@@ -13,6 +13,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 	"golang.org/x/mod/modfile"
 
+	"github.com/acme/platform/build/internal/discover"
 	"github.com/acme/platform/build/internal/graph"
 	"github.com/acme/platform/build/internal/npmlock"
 	"github.com/acme/platform/build/internal/workspace"
@@ -36,15 +37,16 @@ type Keyer struct {
 	lockErr  error
 }
 
-// NewKeyer returns a keyer over the graph g of ws.
-func NewKeyer(ws *workspace.Workspace, g *graph.Graph, resolver *Resolver, hasher *FileHasher, tools *Tools, environ []string) *Keyer {
+// NewKeyer returns a keyer over the graph g of ws; listed are the folders
+// the discovery of g read (nil: the input scan reads every folder).
+func NewKeyer(ws *workspace.Workspace, g *graph.Graph, listed discover.Listings, resolver *Resolver, hasher *FileHasher, tools *Tools, environ []string) *Keyer {
 	dirs := make([]string, 0, g.Len())
 	for _, c := range g.Components() {
 		dirs = append(dirs, c.Dir)
 	}
 	return &Keyer{
 		ws: ws, g: g, resolver: resolver, tools: tools, environ: environ,
-		scanner: NewScanner(ws.Root, ws.Settings.Ignore, dirs, hasher),
+		scanner: NewScanner(ws.Root, ws.Settings.Ignore, dirs, hasher, listed),
 	}
 }
 

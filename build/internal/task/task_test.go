@@ -167,7 +167,7 @@ func keys(t *testing.T, dir, target string, env map[string]string) map[string]*M
 	for k, v := range env {
 		environ = append(environ, k+"="+v)
 	}
-	k := NewKeyer(ws, g, NewResolver(ws), NewFileHasher(ws.Root, ""), NewTools("", getenv), environ)
+	k := NewKeyer(ws, g, nil, NewResolver(ws), NewFileHasher(ws.Root, ""), NewTools("", getenv), environ)
 	m, err := k.Keys(context.Background(), target, g.Names())
 	if err != nil {
 		t.Fatal(err)
