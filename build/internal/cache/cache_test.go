@@ -212,3 +212,55 @@ func TestEntryRoundTrip(t *testing.T) {
 		t.Errorf("restored api: %v, %v", info, err)
 	}
 }
+
+func TestLocalTouch(t *testing.T) {
+	t.Parallel()
+	now := time.Now().Truncate(time.Second)
+	tests := []struct {
+		name      string
+		stored    bool
+		age       time.Duration // of the entry's used mark
+		wantFound bool
+		wantUsed  time.Time
+	}{
+		{name: "missing", stored: false},
+		{name: "marked recently: left as it is", stored: true, age: time.Minute, wantFound: true, wantUsed: now.Add(-time.Minute)},
+		{name: "marked long ago: renewed", stored: true, age: 2 * time.Hour, wantFound: true, wantUsed: now},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			l, err := NewLocal(dir, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.now = func() time.Time { return now }
+			p := filepath.Join(dir, key(0)[:2], key(0))
+			if tt.stored {
+				put(t, l, key(0), 10)
+				used := now.Add(-tt.age)
+				if err := os.Chtimes(p, used, used); err != nil {
+					t.Fatal(err)
+				}
+			}
+			found, err := l.Touch(context.Background(), key(0))
+			if err != nil || found != tt.wantFound {
+				t.Fatalf("Touch = %v, %v; want %v", found, err, tt.wantFound)
+			}
+			if !tt.stored {
+				return
+			}
+			info, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !info.ModTime().Equal(tt.wantUsed) {
+				t.Errorf("used mark %v, want %v", info.ModTime(), tt.wantUsed)
+			}
+		})
+	}
+	if _, err := (&Local{dir: t.TempDir(), now: time.Now}).Touch(context.Background(), "../x"); err == nil {
+		t.Error("Touch of an invalid key: no error")
+	}
+}

@@ -40,3 +40,9 @@ func validKey(key string) bool {
 	}
 	return true
 }
+
+// Toucher is a Store that can confirm an entry and mark it used without
+// reading it (Local, and Tiered through its local store).
+type Toucher interface {
+	Touch(ctx context.Context, key string) (bool, error)
+}

@@ -88,6 +88,15 @@ func (t *Tiered) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	return t.local.Get(ctx, key)
 }
 
+// Touch touches the local entry of key (see Local.Touch); the remote store
+// is not asked: a caller falls back to Get, which fetches it.
+func (t *Tiered) Touch(ctx context.Context, key string) (bool, error) {
+	if l, ok := t.local.(Toucher); ok {
+		return l.Touch(ctx, key)
+	}
+	return false, nil
+}
+
 // fetch copies the remote entry of key into the local store; the local
 // store keeps it only when it was read whole and its digest matched.
 func (t *Tiered) fetch(ctx context.Context, key string) error {

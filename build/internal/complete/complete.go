@@ -34,6 +34,7 @@ type Func = cobra.CompletionFunc
 //	--stack                    Terraform stacks (components of kind terraform-stack)
 //	--target                   targets (task names of the workspace)
 //	--kind                     component kinds
+//	--date                     days (2006-01-02, UTC): today and the six before
 //	mono run TARGET COMP...    targets, then the components with that target
 //	mono why A B               component names
 //	mono image build COMP...   component names
@@ -49,6 +50,7 @@ func Register(root *cobra.Command, deps cli.Deps) {
 		"stack":     Stacks(deps),
 		"target":    Targets(deps),
 		"kind":      Kinds,
+		"date":      Dates(time.Now),
 	}
 	byPath := map[string]Func{
 		"mono run":         Run(deps),
@@ -192,6 +194,43 @@ func Kinds(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.She
 		kinds[i] = string(k)
 	}
 	return match(kinds, nil, toComplete), cobra.ShellCompDirectiveNoFileComp
+}
+
+// dateDays is how many days Dates offers, today included.
+const dateDays = 7
+
+// Dates completes a day flag (mono dags test --date): today and the days
+// before it in UTC, newest first, as 2006-01-02.
+func Dates(now func() time.Time) Func {
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		today := now().UTC()
+		days := make([]string, dateDays)
+		for i := range days {
+			days[i] = today.AddDate(0, 0, -i).Format(time.DateOnly)
+		}
+		return match(days, nil, toComplete), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveKeepOrder
+	}
+}
+
+// List completes a comma-separated list flag (mono dev --only a,b) with
+// the candidates names returns: the item after the last comma, leaving out
+// the items already given, each candidate with the given items in front.
+func List(names func() ([]string, error)) Func {
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		candidates, err := names()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveError
+		}
+		given, last := "", toComplete
+		if i := strings.LastIndex(toComplete, ","); i >= 0 {
+			given, last = toComplete[:i+1], toComplete[i+1:]
+		}
+		out := match(candidates, strings.Split(given, ","), last)
+		for i := range out {
+			out[i] = given + out[i]
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	}
 }
 
 // upTo completes with fn while fewer than n arguments are given.

@@ -25,6 +25,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acme/platform/build/internal/cli"
+	"github.com/acme/platform/build/internal/complete"
 	"github.com/acme/platform/build/internal/dbmigrate"
 	"github.com/acme/platform/build/internal/graph"
 	"github.com/acme/platform/build/internal/workspace"
@@ -80,6 +81,8 @@ config/local.override.yaml, or variables such as ORDERS_API__HTTP__LISTEN).`,
 	}
 	cmd.Flags().StringSliceVar(&opts.Only, "only", nil, "start only these programs (comma-separated or repeated)")
 	cmd.Flags().StringSliceVar(&opts.With, "with", nil, "also start these optional programs: airflow")
+	_ = cmd.RegisterFlagCompletionFunc("only", completePrograms(deps, false))
+	_ = cmd.RegisterFlagCompletionFunc("with", completePrograms(deps, true))
 	cmd.Flags().StringVar(&opts.Dir, "dir", ".mono/dev", "folder for the local database, blobs and binaries")
 	cmd.Flags().BoolVar(&opts.NoWatch, "no-watch", false, "do not rebuild and restart on change")
 	cmd.Flags().BoolVar(&opts.NoSeed, "no-seed", false, "do not load the seed data")
@@ -205,6 +208,24 @@ func Run(ctx context.Context, deps cli.Deps, opts Options) error {
 
 func envPrefix(name string) string {
 	return strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// completePrograms completes --only (every local program whose component
+// is in the workspace) and, with optional, --with (the optional ones).
+func completePrograms(deps cli.Deps, optional bool) complete.Func {
+	return complete.List(func() ([]string, error) {
+		_, g, err := deps.Graph()
+		if err != nil {
+			return nil, err
+		}
+		var names []string
+		for _, p := range Programs() {
+			if _, err := g.Lookup(p.Name); err == nil && (p.Optional || !optional) {
+				names = append(names, p.Name)
+			}
+		}
+		return names, nil
+	})
 }
 
 // selectPrograms keeps the programs whose component exists here, filtered

@@ -48,14 +48,41 @@ type tree struct {
 	tfDirs    map[string]bool
 	charts    map[string]bool
 	pkgJSON   map[string]bool
+	listings  Listings
 }
 
 // Discover walks the workspace and returns its component graph.
 func Discover(ws *workspace.Workspace) (*graph.Graph, error) {
+	g, _, err := DiscoverListed(ws)
+	return g, err
+}
+
+// Listings are the entries of the folders a discovery read, by slash path
+// relative to the root ("" for the root), unsorted.
+type Listings map[string][]fs.DirEntry
+
+// ReadDir returns the entries of the folder rel below root, unsorted: from
+// the listing when discovery read the folder, else from the disk.
+func (l Listings) ReadDir(root, rel string) ([]fs.DirEntry, error) {
+	if entries, ok := l[rel]; ok {
+		return entries, nil
+	}
+	return readDir(filepath.Join(root, filepath.FromSlash(rel)))
+}
+
+// DiscoverListed is Discover that also returns the folder listings it read,
+// for a caller that reads the same folders again (mono run's input scan).
+func DiscoverListed(ws *workspace.Workspace) (*graph.Graph, Listings, error) {
 	t, err := walk(ws)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	g, err := build(ws, t)
+	return g, t.listings, err
+}
+
+// build makes the graph from what the walk found.
+func build(ws *workspace.Workspace, t *tree) (*graph.Graph, error) {
 	comps := map[string]*graph.Component{} // by dir
 	add := func(c *graph.Component) {
 		if _, ok := comps[c.Dir]; !ok {
@@ -78,7 +105,7 @@ func Discover(ws *workspace.Workspace) (*graph.Graph, error) {
 		return nil, err
 	}
 	for _, p := range npm {
-		add(&graph.Component{Name: p.Name, Kind: graph.NodeApp, Dir: p.Dir, Package: p.Name})
+		add(&graph.Component{Name: p.Name, Kind: graph.NodeApp, Dir: p.Dir, Package: p.Name, Scripts: p.JSON.Scripts})
 	}
 	// Python apps and the DAG folder.
 	for dir := range t.pyproject {
@@ -142,47 +169,37 @@ func Discover(ws *workspace.Workspace) (*graph.Graph, error) {
 }
 
 // walk collects, in one pass, every file discovery looks at. Folders are
-// read in parallel: on a large tree the directory reads are most of the
-// cost of discovery.
+// read in parallel by a few workers taking them from a shared queue: on a
+// large tree the directory reads are most of the cost of discovery (a
+// goroutine per folder spent a tenth of it growing stacks).
 func walk(ws *workspace.Workspace) (*tree, error) {
 	t := &tree{
 		manifests: map[string]bool{}, goFiles: map[string][]string{}, pyproject: map[string]bool{},
 		tfDirs: map[string]bool{}, charts: map[string]bool{}, pkgJSON: map[string]bool{},
+		listings: Listings{},
 	}
 	ignore := ws.Settings.Ignore
 	var (
 		mu       sync.Mutex
-		wg       sync.WaitGroup
+		more     = sync.NewCond(&mu) // the queue grew, or the walk ended
+		queue    = []string{""}
+		reading  int // folders taken from the queue and not yet done
 		firstErr error
-		slots    = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+		wg       sync.WaitGroup
 	)
-	var visit func(rel string)
-	visit = func(rel string) {
-		defer wg.Done()
-		slots <- struct{}{}
-		entries, err := readDir(filepath.Join(ws.Root, filepath.FromSlash(rel)))
-		<-slots
-		if err != nil {
-			mu.Lock()
-			if firstErr == nil {
-				firstErr = fmt.Errorf("walk %s: %w", ws.Root, err)
-			}
-			mu.Unlock()
-			return
-		}
+	// add records a folder's entries and queues its subfolders; mu held.
+	add := func(rel string, entries []fs.DirEntry) {
+		t.listings[rel] = entries
 		dir := rel
 		if dir == "" {
 			dir = "."
 		}
-		mu.Lock()
-		defer mu.Unlock()
 		for _, e := range entries {
 			name := e.Name()
 			if e.IsDir() {
 				child := path.Join(rel, name)
 				if !ignored(child, name, ignore) {
-					wg.Add(1)
-					go visit(child)
+					queue = append(queue, child)
 				}
 				continue
 			}
@@ -202,8 +219,34 @@ func walk(ws *workspace.Workspace) (*tree, error) {
 			}
 		}
 	}
-	wg.Add(1)
-	visit("")
+	for range 2 * runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			mu.Lock()
+			defer mu.Unlock()
+			for {
+				for len(queue) == 0 && reading > 0 {
+					more.Wait()
+				}
+				if len(queue) == 0 {
+					return // nothing queued, nothing being read: done
+				}
+				rel := queue[len(queue)-1]
+				queue = queue[:len(queue)-1]
+				reading++
+				mu.Unlock()
+				entries, err := readDir(filepath.Join(ws.Root, filepath.FromSlash(rel)))
+				mu.Lock()
+				reading--
+				switch {
+				case err != nil && firstErr == nil:
+					firstErr = fmt.Errorf("walk %s: %w", ws.Root, err)
+				case err == nil:
+					add(rel, entries)
+				}
+				more.Broadcast()
+			}
+		})
+	}
 	wg.Wait()
 	if firstErr != nil {
 		return nil, firstErr

@@ -146,6 +146,9 @@ type Component struct {
 	TestModules []string `json:"testModules,omitempty"`
 	// Package is the npm package name of a node-app.
 	Package string `json:"package,omitempty"`
+	// Scripts are the package.json scripts of a node-app, as discovery
+	// read them (nil when it did not: the task resolver reads the file).
+	Scripts map[string]string `json:"-"`
 	// Exclude are globs, relative to Dir, of files in the folder that the
 	// component does not own. Components share a folder only this way: the
 	// Terraform environment root is one stack per environment, each leaving

@@ -61,6 +61,9 @@ func (r *runner) saveMemos() {
 	if err := r.tools.Save(); err != nil {
 		fmt.Fprintf(r.deps.IO.ErrOut, "mono run: warning: %v\n", err)
 	}
+	if err := r.results.save(); err != nil {
+		fmt.Fprintf(r.deps.IO.ErrOut, "mono run: warning: %v\n", err)
+	}
 }
 
 // schedule runs the nodes: each starts once its dependencies succeeded, at
@@ -137,15 +140,17 @@ func (r *runner) execute(ctx context.Context, n *node, slots chan struct{}, stop
 	cacheable := n.task.Cacheable()
 	if cacheable && !r.o.Force {
 		start := time.Now()
-		hit, err := r.restore(ctx, n)
+		if r.recorded(ctx, n) {
+			n.status, n.cache, n.dur = statusCached, "hit", time.Since(start)
+			return
+		}
+		meta, err := r.restore(ctx, n)
 		if err != nil {
 			n.warn = fmt.Sprintf("cache read failed, running instead: %v", err)
 		}
-		if hit {
+		if meta != nil {
 			n.status, n.cache, n.dur = statusCached, "hit", time.Since(start)
-			if err := r.manifests.Save(n.m); err != nil {
-				n.warn = err.Error()
-			}
+			r.saveManifest(n, meta.Duration, meta.Files)
 			return
 		}
 	}
@@ -191,7 +196,8 @@ func (r *runner) execute(ctx context.Context, n *node, slots chan struct{}, stop
 	}
 	n.status = statusOK
 	if cacheable {
-		if err := r.store1(ctx, n); err != nil {
+		files, err := r.store1(ctx, n)
+		if err != nil {
 			msg, ok := cacheWarning(err) // stored locally; the remote failed
 			if !ok {
 				n.addWarn("not cached: " + err.Error())
@@ -199,10 +205,18 @@ func (r *runner) execute(ctx context.Context, n *node, slots chan struct{}, stop
 			}
 			n.addWarn(msg)
 		}
-		if err := r.manifests.Save(n.m); err != nil {
-			n.warn = err.Error()
-		}
+		r.saveManifest(n, n.dur, files)
 	}
+}
+
+// saveManifest saves the node's manifest (for --explain) and then records
+// its result (see results): the record is only as new as the manifest.
+func (r *runner) saveManifest(n *node, dur time.Duration, files []cache.File) {
+	if err := r.manifests.Save(n.m); err != nil {
+		n.warn = err.Error()
+		return
+	}
+	r.results.put(n.name(), lastResult{Key: n.m.Key, Duration: dur, Files: files})
 }
 
 // env returns the environment of a task's process: the base set and the
@@ -315,11 +329,12 @@ func (r *runner) outputs(n *node) ([]cache.File, error) {
 	return files, nil
 }
 
-// store1 stores a successful task's outputs and log under its key.
-func (r *runner) store1(ctx context.Context, n *node) error {
+// store1 stores a successful task's outputs and log under its key and
+// returns the output files it stored.
+func (r *runner) store1(ctx context.Context, n *node) ([]cache.File, error) {
 	files, err := r.outputs(n)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	meta := cache.Meta{
 		Key: n.m.Key, Component: n.comp.Name, Target: n.m.Target,
@@ -330,62 +345,64 @@ func (r *runner) store1(ctx context.Context, n *node) error {
 	err = r.store.Put(ctx, n.m.Key, pr)
 	pr.CloseWithError(err) // unblock the writer if Put stopped early
 	if errors.Is(err, cache.ErrTooLarge) {
-		return fmt.Errorf("outputs larger than cache.maxSizeMB")
+		return nil, fmt.Errorf("outputs larger than cache.maxSizeMB")
 	}
-	return err
+	return files, err
 }
 
 // restore takes a task's result from the cache: outputs that differ from
-// the stored ones are rewritten, the log is read when it will be shown.
-func (r *runner) restore(ctx context.Context, n *node) (bool, error) {
+// the stored ones are rewritten, the log is read when it will be shown. It
+// returns the entry's meta, nil on a miss.
+func (r *runner) restore(ctx context.Context, n *node) (*cache.Meta, error) {
 	rc, err := r.store.Get(ctx, n.m.Key)
 	if errors.Is(err, cache.ErrNotFound) {
 		if msg, ok := cacheWarning(err); ok {
 			n.addWarn(msg)
 		}
-		return false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	defer rc.Close()
 	e, err := cache.ReadEntry(rc)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	n.saved = e.Meta.Duration
 	if r.o.Verbose {
 		if n.log, err = e.Log(); err != nil {
-			return false, err
+			return nil, err
 		}
 	}
-	upToDate := func(f cache.File) bool {
-		p := r.ws.Path(f.Path)
-		info, err := os.Lstat(p)
-		if err != nil {
-			return false
-		}
-		if f.Link != "" {
-			l, err := os.Readlink(p)
-			return err == nil && l == f.Link
-		}
-		if !info.Mode().IsRegular() || info.Size() != f.Size || info.Mode().Perm() != f.Mode.Perm() {
-			return false
-		}
-		d, err := r.hasher.Digest(f.Path, info)
-		return err == nil && d == f.Digest
-	}
-	stale := false
 	for _, f := range e.Meta.Files {
-		if !upToDate(f) {
-			stale = true
+		if !r.outputCurrent(f) {
+			if err := e.Restore(r.ws.Root, r.outputCurrent); err != nil {
+				return nil, err
+			}
 			break
 		}
 	}
-	if stale {
-		if err := e.Restore(r.ws.Root, upToDate); err != nil {
-			return false, err
-		}
+	return &e.Meta, nil
+}
+
+// outputCurrent reports whether the output file f of a cache entry is on
+// disk as stored: the same link target, or a regular file of the same
+// size, permissions and digest (from the file hash memo while its stat is
+// unchanged).
+func (r *runner) outputCurrent(f cache.File) bool {
+	p := r.ws.Path(f.Path)
+	info, err := os.Lstat(p)
+	if err != nil {
+		return false
 	}
-	return true, nil
+	if f.Link != "" {
+		l, err := os.Readlink(p)
+		return err == nil && l == f.Link
+	}
+	if !info.Mode().IsRegular() || info.Size() != f.Size || info.Mode().Perm() != f.Mode.Perm() {
+		return false
+	}
+	d, err := r.hasher.Digest(f.Path, info)
+	return err == nil && d == f.Digest
 }

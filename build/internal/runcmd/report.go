@@ -31,12 +31,12 @@ type reporter interface {
 func newReporter(deps cli.Deps, o Options, total int) reporter {
 	streams := deps.IO
 	if o.JSON {
-		return &plainReporter{w: streams.ErrOut, st: deps.Style(streams.ErrOut), total: total, o: o}
+		return newPlainReporter(streams.ErrOut, deps.Style(streams.ErrOut), total, o)
 	}
 	if f, ok := streams.Out.(*os.File); ok && term.IsTerminal(int(f.Fd())) && deps.Getenv("CI") == "" {
 		return newLiveReporter(f, deps.Style(f), total, o)
 	}
-	return &plainReporter{w: streams.Out, st: deps.Style(streams.Out), total: total, o: o}
+	return newPlainReporter(streams.Out, deps.Style(streams.Out), total, o)
 }
 
 // paint colours a task status for people: ok green, cached grey, failed
@@ -57,12 +57,23 @@ func paint(st cli.Style, status string) string {
 
 // plainReporter prints one line per finished task:
 // [3/12] ok      orders-api:test  1.2s
+// The lines of cache hits are buffered (hundreds come within milliseconds)
+// and written with the next other line, at the latest plainFlushEvery
+// after the first of them, or at the end.
 type plainReporter struct {
-	mu    sync.Mutex
-	w     io.Writer
-	st    cli.Style
-	total int
-	o     Options
+	mu      sync.Mutex
+	w       *bufio.Writer
+	st      cli.Style
+	total   int
+	o       Options
+	pending time.Time // when the oldest buffered line was written; zero: none
+}
+
+// plainFlushEvery bounds how long a buffered line waits for the next one.
+const plainFlushEvery = 100 * time.Millisecond
+
+func newPlainReporter(w io.Writer, st cli.Style, total int, o Options) *plainReporter {
+	return &plainReporter{w: bufio.NewWriter(w), st: st, total: total, o: o}
 }
 
 func (p *plainReporter) start(*node) {}
@@ -71,9 +82,21 @@ func (p *plainReporter) finish(n *node, done int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	writeFinished(p.w, p.st, n, done, p.total, p.o)
+	now := time.Now()
+	if p.pending.IsZero() {
+		p.pending = now
+	}
+	if n.status != statusCached || now.Sub(p.pending) >= plainFlushEvery {
+		p.w.Flush()
+		p.pending = time.Time{}
+	}
 }
 
-func (p *plainReporter) close() {}
+func (p *plainReporter) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.w.Flush()
+}
 
 // writeFinished writes a task's line and what goes with it: warnings, the
 // explanation of a miss, and with --verbose the log.
@@ -299,6 +322,9 @@ func (r *runner) finish(ctx context.Context, nodes []*node) error {
 				fmt.Fprintln(w)
 			}
 		}
+		bw := bufio.NewWriter(w) // tabwriter writes cell by cell
+		defer bw.Flush()
+		w := bw
 		fmt.Fprintln(w)
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "COMPONENT\tTARGET\tSTATUS\tDURATION\tCACHE")

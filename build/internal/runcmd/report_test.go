@@ -44,12 +44,34 @@ func TestPlainLines(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var b bytes.Buffer
-			p := &plainReporter{w: &b, total: 12, o: tt.o}
+			p := newPlainReporter(&b, cli.Style{}, 12, tt.o)
 			p.finish(tt.n, 3)
+			p.close()
 			if diff := cmp.Diff(tt.want, b.String()); diff != "" {
 				t.Errorf("line (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestPlainReporterBuffersHits(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	p := newPlainReporter(&b, cli.Style{}, 3, Options{})
+	p.finish(testNode("a", statusCached), 1)
+	if b.Len() != 0 {
+		t.Errorf("a cache hit's line was written at once: %q", b.String())
+	}
+	p.finish(testNode("b", statusOK), 2)
+	want := "[1/3] cached  a:test  1.2s\n[2/3] ok      b:test  1.2s\n"
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("after a run task's line (-want +got):\n%s", diff)
+	}
+	p.finish(testNode("c", statusCached), 3)
+	p.close()
+	want += "[3/3] cached  c:test  1.2s\n"
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("after close (-want +got):\n%s", diff)
 	}
 }
 

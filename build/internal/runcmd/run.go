@@ -20,6 +20,7 @@ import (
 	"github.com/acme/platform/build/internal/affectedcmd"
 	"github.com/acme/platform/build/internal/cache"
 	"github.com/acme/platform/build/internal/cli"
+	"github.com/acme/platform/build/internal/discover"
 	"github.com/acme/platform/build/internal/graph"
 	"github.com/acme/platform/build/internal/suggest"
 	"github.com/acme/platform/build/internal/task"
@@ -150,7 +151,11 @@ func Run(ctx context.Context, deps cli.Deps, o Options) error {
 			return cli.Usagef("--format: unknown format %q (formats: %s)", o.GraphFormat, strings.Join(GraphFormats, ", "))
 		}
 	}
-	ws, g, err := deps.Graph()
+	ws, err := deps.Workspace()
+	if err != nil {
+		return err
+	}
+	g, listed, err := discover.DiscoverListed(ws)
 	if err != nil {
 		return err
 	}
@@ -158,7 +163,7 @@ func Run(ctx context.Context, deps cli.Deps, o Options) error {
 		r := &runner{ws: ws, g: g, deps: deps, o: o, resolver: task.NewResolver(ws)}
 		return r.graph(ctx)
 	}
-	r, err := newRunner(ctx, ws, g, deps, o)
+	r, err := newRunner(ctx, ws, g, listed, deps, o)
 	if err != nil {
 		return err
 	}
@@ -169,6 +174,7 @@ func Run(ctx context.Context, deps cli.Deps, o Options) error {
 type runner struct {
 	ws        *workspace.Workspace
 	g         *graph.Graph
+	listed    discover.Listings // the folders discovery read
 	deps      cli.Deps
 	o         Options
 	store     cache.Store
@@ -176,6 +182,7 @@ type runner struct {
 	tools     *task.Tools
 	resolver  *task.Resolver
 	manifests *task.Manifests
+	results   *results
 	outDir    string
 	start     time.Time
 }
@@ -192,18 +199,19 @@ func CacheDir(ws *workspace.Workspace) string {
 	return ws.Path(dir)
 }
 
-func newRunner(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, deps cli.Deps, o Options) (*runner, error) {
+func newRunner(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, listed discover.Listings, deps cli.Deps, o Options) (*runner, error) {
 	dir := CacheDir(ws)
 	store, err := openStore(ctx, ws, deps, dir)
 	if err != nil {
 		return nil, err
 	}
 	return &runner{
-		ws: ws, g: g, deps: deps, o: o, store: store,
+		ws: ws, g: g, listed: listed, deps: deps, o: o, store: store,
 		hasher:    task.NewFileHasher(ws.Root, filepath.Join(dir, "filehashes")),
 		tools:     task.NewTools(filepath.Join(dir, "tools.json"), deps.Getenv),
 		resolver:  task.NewResolver(ws),
 		manifests: task.NewManifests(filepath.Join(dir, "manifests")),
+		results:   loadResults(filepath.Join(dir, "results"), o.Target),
 		outDir:    ws.Path(".mono/out"),
 		start:     time.Now(),
 	}, nil
@@ -322,7 +330,7 @@ func (r *runner) plan(ctx context.Context, names []string) ([]*node, error) {
 	for _, tn := range tg.Nodes {
 		byTarget[tn.Target] = append(byTarget[tn.Target], tn.Component)
 	}
-	keyer := task.NewKeyer(r.ws, r.g, r.resolver, r.hasher, r.tools, r.deps.Environ)
+	keyer := task.NewKeyer(r.ws, r.g, r.listed, r.resolver, r.hasher, r.tools, r.deps.Environ)
 	manifests := map[task.ID]*task.Manifest{}
 	for target, comps := range byTarget {
 		ms, err := keyer.Keys(ctx, target, comps)

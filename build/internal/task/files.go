@@ -14,16 +14,29 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/acme/platform/build/internal/discover"
 )
 
 // Files maps slash-separated paths relative to the workspace root to the
-// hex sha256 digest of their content (of the target, for a symbolic link).
+// hex sha256 digest of their content (of the target, for a symbolic link),
+// followed by " x" for an executable file: the mode bit git records, so
+// that a chmod +x misses the cache as a content change does.
 type Files map[string]string
+
+// inputDigest is the entry in Files of a file whose content digest is d.
+func inputDigest(d string, info fs.FileInfo) string {
+	if info.Mode().IsRegular() && info.Mode().Perm()&0o111 != 0 {
+		return d + " x"
+	}
+	return d
+}
 
 // FileHasher digests files and remembers each digest by the file's stat
 // (size, modification and change time, inode), so an unchanged file is not
@@ -224,6 +237,8 @@ type Scanner struct {
 	// component's folder.
 	nested  map[string]bool
 	workers int
+	// listed are the folders discovery read in this run: not read again.
+	listed discover.Listings
 }
 
 // alwaysSkipped are folders that are never inputs: dependencies installed
@@ -239,13 +254,14 @@ var alwaysSkipped = map[string]bool{
 var alwaysKept = map[string]bool{"testdata": true}
 
 // NewScanner returns a scanner over root; ignore are the workspace's ignore
-// globs and componentDirs the folders of every component.
-func NewScanner(root string, ignore []string, componentDirs []string, hasher *FileHasher) *Scanner {
+// globs, componentDirs the folders of every component and listed the
+// folders discovery read in this process (nil: read every folder).
+func NewScanner(root string, ignore []string, componentDirs []string, hasher *FileHasher, listed discover.Listings) *Scanner {
 	nested := make(map[string]bool, len(componentDirs))
 	for _, d := range componentDirs {
 		nested[d] = true
 	}
-	return &Scanner{root: root, ignore: ignore, hasher: hasher, nested: nested, workers: max(4, 2*runtime.GOMAXPROCS(0))}
+	return &Scanner{root: root, ignore: ignore, hasher: hasher, nested: nested, workers: max(4, 2*runtime.GOMAXPROCS(0)), listed: listed}
 }
 
 type fileRef struct {
@@ -255,7 +271,10 @@ type fileRef struct {
 }
 
 // Scan returns the files of each folder (slash, relative to the root).
-func (s *Scanner) Scan(ctx context.Context, dirs []string) ([]Files, error) {
+// outputs[i] (if any) are folders below dirs[i] that hold only outputs of
+// the task the files are for (dist of dist/**): they are not walked, as
+// none of their files could be an input.
+func (s *Scanner) Scan(ctx context.Context, dirs []string, outputs [][]string) ([]Files, error) {
 	out := make([]Files, len(dirs))
 	errs := make([]error, len(dirs))
 	var mu sync.Mutex
@@ -269,9 +288,13 @@ func (s *Scanner) Scan(ctx context.Context, dirs []string) ([]Files, error) {
 			defer func() { <-sem }()
 			files := Files{}
 			var miss []fileRef
-			errs[i] = s.walk(dir, func(rel string, info fs.FileInfo) {
+			var pruned []string
+			if i < len(outputs) {
+				pruned = outputs[i]
+			}
+			errs[i] = s.walk(dir, pruned, func(rel string, info fs.FileInfo) {
 				if d, ok := s.hasher.lookup(rel, info); ok {
-					files[rel] = hex.EncodeToString(d[:])
+					files[rel] = inputDigest(hex.EncodeToString(d[:]), info)
 					return
 				}
 				miss = append(miss, fileRef{rel: rel, info: info, dir: i})
@@ -309,38 +332,46 @@ func (s *Scanner) Scan(ctx context.Context, dirs []string) ([]Files, error) {
 		return nil, err
 	}
 	for i, m := range misses {
-		out[m.dir][m.rel] = digests[i]
+		out[m.dir][m.rel] = inputDigest(digests[i], m.info)
 	}
 	return out, nil
 }
 
-// walk calls fn for every file of dir that is an input candidate.
-func (s *Scanner) walk(dir string, fn func(rel string, info fs.FileInfo)) error {
-	base := filepath.Join(s.root, filepath.FromSlash(dir))
-	return filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+// walk calls fn for every file of dir that is an input candidate, not
+// entering the folders of pruned.
+func (s *Scanner) walk(dir string, pruned []string, fn func(rel string, info fs.FileInfo)) error {
+	var visit func(rel string) error
+	visit = func(rel string) error {
+		entries, err := s.listed.ReadDir(s.root, rel)
 		if err != nil {
-			if p == base && errors.Is(err, fs.ErrNotExist) {
+			if rel == dir && errors.Is(err, fs.ErrNotExist) {
 				return nil
 			}
 			return fmt.Errorf("walk %s: %w", dir, err)
 		}
-		rel := filepath.ToSlash(p[len(s.root)+1:])
-		if d.IsDir() {
-			if p != base && s.skipDir(rel, d.Name()) {
-				return filepath.SkipDir
+		for _, e := range entries {
+			child := rel + "/" + e.Name()
+			if e.IsDir() {
+				if s.skipDir(child, e.Name()) || slices.Contains(pruned, child) {
+					continue
+				}
+				if err := visit(child); err != nil {
+					return err
+				}
+				continue
 			}
-			return nil
+			info, err := e.Info()
+			if err != nil {
+				return fmt.Errorf("walk %s: %w", dir, err)
+			}
+			if !info.Mode().IsRegular() && info.Mode()&fs.ModeSymlink == 0 {
+				continue // sockets, pipes, devices
+			}
+			fn(child, info)
 		}
-		info, err := d.Info()
-		if err != nil {
-			return fmt.Errorf("walk %s: %w", dir, err)
-		}
-		if !info.Mode().IsRegular() && info.Mode()&fs.ModeSymlink == 0 {
-			return nil // sockets, pipes, devices
-		}
-		fn(rel, info)
 		return nil
-	})
+	}
+	return visit(dir)
 }
 
 func (s *Scanner) skipDir(rel, name string) bool {
@@ -378,7 +409,7 @@ func (s *Scanner) Glob(pattern string) (Files, error) {
 		if err != nil {
 			return err
 		}
-		out[rel] = dg
+		out[rel] = inputDigest(dg, info)
 		return nil
 	}, doublestar.WithFilesOnly(), doublestar.WithNoFollow())
 	if err != nil {

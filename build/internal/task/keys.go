@@ -13,6 +13,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 	"golang.org/x/mod/modfile"
 
+	"github.com/acme/platform/build/internal/discover"
 	"github.com/acme/platform/build/internal/graph"
 	"github.com/acme/platform/build/internal/npmlock"
 	"github.com/acme/platform/build/internal/workspace"
@@ -36,15 +37,16 @@ type Keyer struct {
 	lockErr  error
 }
 
-// NewKeyer returns a keyer over the graph g of ws.
-func NewKeyer(ws *workspace.Workspace, g *graph.Graph, resolver *Resolver, hasher *FileHasher, tools *Tools, environ []string) *Keyer {
+// NewKeyer returns a keyer over the graph g of ws; listed are the folders
+// the discovery of g read (nil: the input scan reads every folder).
+func NewKeyer(ws *workspace.Workspace, g *graph.Graph, listed discover.Listings, resolver *Resolver, hasher *FileHasher, tools *Tools, environ []string) *Keyer {
 	dirs := make([]string, 0, g.Len())
 	for _, c := range g.Components() {
 		dirs = append(dirs, c.Dir)
 	}
 	return &Keyer{
 		ws: ws, g: g, resolver: resolver, tools: tools, environ: environ,
-		scanner: NewScanner(ws.Root, ws.Settings.Ignore, dirs, hasher),
+		scanner: NewScanner(ws.Root, ws.Settings.Ignore, dirs, hasher, listed),
 	}
 }
 
@@ -60,6 +62,7 @@ func (k *Keyer) Keys(ctx context.Context, target string, names []string) (map[st
 	order := k.g.Order(names)
 	tasks := make(map[string]graph.Task, len(order))
 	dirs := make([]string, len(order))
+	outputs := make([][]string, len(order))
 	for i, n := range order {
 		c := k.g.Get(n)
 		dirs[i] = c.Dir
@@ -69,9 +72,10 @@ func (k *Keyer) Keys(ctx context.Context, target string, names []string) (map[st
 		}
 		if ok {
 			tasks[n] = t
+			outputs[i] = outputDirs(c.Dir, t.Outputs)
 		}
 	}
-	files, err := k.scanner.Scan(ctx, dirs)
+	files, err := k.scanner.Scan(ctx, dirs, outputs)
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +204,22 @@ func (k *Keyer) inputs(c *graph.Component, t graph.Task, all Files) (Files, erro
 		}
 	}
 	return out, nil
+}
+
+// outputDirs returns the folders (slash, relative to the root) that output
+// globs of the form <folder>/** claim whole, e.g. dist of dist/**: inputs
+// leaves out every file in them, so the scan need not list them.
+func outputDirs(dir string, outputs []string) []string {
+	var out []string
+	for _, o := range outputs {
+		d, ok := strings.CutSuffix(o, "/**")
+		plain := d == path.Clean(d) && d != "." && !path.IsAbs(d) && !strings.HasPrefix(d, "../") &&
+			!strings.HasPrefix(o, OutDirToken) && !strings.ContainsAny(d, `*?[{\`)
+		if ok && plain {
+			out = append(out, path.Join(dir, d))
+		}
+	}
+	return out
 }
 
 func matchAny(globs []string, rel string) bool {

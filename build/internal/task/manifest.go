@@ -17,7 +17,7 @@ import (
 
 // keyVersion changes when the way keys are computed changes, so older cache
 // entries are never mistaken for current ones.
-const keyVersion = "mono-run-key-1"
+const keyVersion = "mono-run-key-2"
 
 // Manifest is everything the key of one task covers. It is stored after
 // each successful run so the next miss can say what changed.
@@ -241,7 +241,7 @@ func (s *Manifests) Save(m *Manifest) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(s.file(m.Component, m.Target), data); err != nil {
+	if err := WriteFileAtomic(s.file(m.Component, m.Target), data); err != nil {
 		return fmt.Errorf("save manifest: %w", err)
 	}
 	return nil

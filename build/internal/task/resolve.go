@@ -160,8 +160,8 @@ func (r *Resolver) Tasks(c *graph.Component) (map[string]graph.Task, error) {
 	if ok {
 		return tasks, nil
 	}
-	var f Facts
-	if c.Kind == graph.NodeApp {
+	f := Facts{Scripts: c.Scripts}
+	if c.Kind == graph.NodeApp && c.Scripts == nil {
 		file := path.Join(c.Dir, "package.json")
 		data, err := os.ReadFile(r.ws.Path(file))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -167,7 +167,7 @@ func keys(t *testing.T, dir, target string, env map[string]string) map[string]*M
 	for k, v := range env {
 		environ = append(environ, k+"="+v)
 	}
-	k := NewKeyer(ws, g, NewResolver(ws), NewFileHasher(ws.Root, ""), NewTools("", getenv), environ)
+	k := NewKeyer(ws, g, nil, NewResolver(ws), NewFileHasher(ws.Root, ""), NewTools("", getenv), environ)
 	m, err := k.Keys(context.Background(), target, g.Names())
 	if err != nil {
 		t.Fatal(err)
@@ -422,5 +422,28 @@ func TestFileHasherMemo(t *testing.T) {
 	}
 	if d, _ := h2.Digest("a.txt", stat("a.txt")); strings.HasPrefix(d, "2cf24dba") {
 		t.Error("digest of the modified file is the old one")
+	}
+}
+
+func TestOutputDirs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		outputs []string
+		want    []string
+	}{
+		{name: "folder glob", outputs: []string{"dist/**", "build/out/**"}, want: []string{"web/app/dist", "web/app/build/out"}},
+		{name: "files only", outputs: []string{"dist/*.js", "report.txt"}},
+		{name: "patterns in the folder", outputs: []string{"*/dist/**", "out{1,2}/**", "[ab]/**"}},
+		{name: "not plain", outputs: []string{"./dist/**", "../x/**", "/abs/**", "**", "a//b/**"}},
+		{name: "shared output folder", outputs: []string{OutDirToken + "bin/**"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, outputDirs("web/app", tt.outputs)); diff != "" {
+				t.Errorf("outputDirs (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

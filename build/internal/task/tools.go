@@ -131,15 +131,17 @@ func (t *Tools) Save() error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(t.file, data); err != nil {
+	if err := WriteFileAtomic(t.file, data); err != nil {
 		return fmt.Errorf("save tool versions: %w", err)
 	}
 	t.dirty = false
 	return nil
 }
 
-// writeFileAtomic writes data to a temporary file and renames it.
-func writeFileAtomic(file string, data []byte) error {
+// WriteFileAtomic writes data to a temporary file beside file and renames
+// it into place, creating the folder: a reader sees the old content or the
+// new, never half of it.
+func WriteFileAtomic(file string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return err
 	}
