@@ -25,6 +25,7 @@ import (
 	"github.com/acme/platform/build/internal/cli"
 	"github.com/acme/platform/build/internal/gitx"
 	"github.com/acme/platform/build/internal/helmdeploy"
+	"github.com/acme/platform/build/internal/imagebuild"
 	"github.com/acme/platform/build/internal/release"
 	"github.com/acme/platform/build/internal/workspace"
 )
@@ -243,7 +244,12 @@ func prepare(ctx context.Context, deps cli.Deps, o Options) (*prepared, error) {
 		return nil, cli.Usagef("--env: unknown environment %q (environments: %s)", o.Env, strings.Join(ws.Settings.Environments, ", "))
 	}
 	revision := headRevision(ctx, ws.Root)
-	plan, err := release.Build(ws.Root, o.Env, release.Options{Components: o.Components, Tag: o.Tag, Revision: revision})
+	tag := o.Tag
+	if tag == "" {
+		tag = revision
+	}
+	plan, err := release.Build(ws.Root, o.Env, release.Options{Components: o.Components, Tag: o.Tag, Revision: revision,
+		Digests: recordedDigests(ws.Root, ws.Settings.Images, tag)})
 	if err != nil {
 		return nil, err
 	}
@@ -425,6 +431,22 @@ func headRevision(ctx context.Context, root string) string {
 		return ""
 	}
 	return id
+}
+
+// recordedDigests returns, per component, the index digest that `mono
+// image build` recorded for an image tagged tag (a clean build of that
+// revision); components without such a record are deployed by tag alone.
+func recordedDigests(root string, s workspace.ImageSettings, tag string) map[string]string {
+	files, _ := filepath.Glob(filepath.Join(root, filepath.FromSlash(s.Dir), "*.json"))
+	digests := map[string]string{}
+	for _, f := range files {
+		img, err := imagebuild.ReadRecord(root, s, strings.TrimSuffix(filepath.Base(f), ".json"))
+		if err != nil || img.Dirty || img.Digest == "" || img.Tag != tag {
+			continue
+		}
+		digests[img.Component] = img.Digest
+	}
+	return digests
 }
 
 func short(rev string) string {

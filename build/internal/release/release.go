@@ -112,6 +112,10 @@ type Options struct {
 	// Images are per-component images (from `mono image build` records);
 	// they win over Tag.
 	Images map[string]Image
+	// Digests pin, per component, the image index digest of the tag's image
+	// (from the records of `mono image build` at that revision), so what
+	// runs is the image that was built even if the tag moved.
+	Digests map[string]string
 	// Revision is the git revision recorded on the objects; "" means the
 	// current one (git rev-parse HEAD), left empty outside a git checkout.
 	Revision string
@@ -194,7 +198,7 @@ func Build(root, env string, opts Options) (*Plan, error) {
 			if tag == "" {
 				return nil, fmt.Errorf("%s: no image tag: give --tag, or run inside a git checkout (the tag is the revision)", name)
 			}
-			img = Image{Repository: strings.TrimSuffix(ef.Registry, "/") + "/" + name, Tag: tag}
+			img = Image{Repository: strings.TrimSuffix(ef.Registry, "/") + "/" + name, Tag: tag, Digest: opts.Digests[name]}
 		}
 		if img.Tag == "latest" {
 			return nil, fmt.Errorf("%s: image tag latest: images are pinned by an immutable tag (--tag, default the git revision) or a digest, never latest", name)
