@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/acme/platform/build/internal/dbmigrate"
+	"github.com/acme/platform/build/internal/dbroles"
 	"github.com/acme/platform/build/internal/graph"
 	"github.com/acme/platform/build/internal/strictyaml"
 	"github.com/acme/platform/libs/config"
@@ -144,6 +146,7 @@ func (c *composer) compose(comp *graph.Component, img Image) (map[string]any, ma
 		v.set("migrations.enabled", true, manifest, setting(settingMigrations))
 	}
 
+	c.databaseUser(v, comp, manifest)
 	if err := c.ingress(v, comp, manifest); err != nil {
 		return nil, nil, err
 	}
@@ -219,6 +222,22 @@ func (c *composer) sizing(v *values, name string, server bool) error {
 		}
 	}
 	return nil
+}
+
+// databaseUser sets the PostgreSQL roles a program with migrations connects
+// as, the ones mono db roles makes (docs/db.md): its pods as its runtime
+// role, its migration Job as its owner role. The chart sets them in the
+// variable libs/config reads over shared.database.user, so one configuration
+// file serves every program. A program without migrations has no role and
+// keeps the configured user; so does every program on SQLite.
+func (c *composer) databaseUser(v *values, comp *graph.Component, manifest string) {
+	v.set("database.userVariable", config.VarName("shared", "database", "user"), "", "")
+	if driver, _ := c.cfg.shared.Entry("shared.database.driver"); driver.Value != "postgres" || !dbmigrate.Has(comp) {
+		return
+	}
+	from := "deploy.settings." + dbmigrate.Setting + " (mono db roles)"
+	v.set("database.user", dbroles.RuntimeRole(comp.Name), manifest, from)
+	v.set("database.migrationUser", dbroles.OwnerRole(comp.Name), manifest, from)
 }
 
 // ingress makes a program with deploy.settings.ingress public at its host.

@@ -367,8 +367,7 @@ func TestSecretsReachTheProgramAsVariables(t *testing.T) {
 		component string
 		want      map[string]string // variable -> remote key#property
 	}{
-		{"orders-api", map[string]string{"SHARED__DATABASE__PASSWORD": "acme/dev/orders-db#password", "ORDERS_API__JWT__SIGNING_KEY": "acme/dev/orders-api#jwt_signing_key"}},
-		{"pricing", map[string]string{"SHARED__DATABASE__PASSWORD": "acme/dev/orders-db#password"}},
+		{"orders-api", map[string]string{"ORDERS_API__JWT__SIGNING_KEY": "acme/dev/orders-api#jwt_signing_key"}},
 		{"sales-dash", map[string]string{"SALES_DASH__JWT__SIGNING_KEY": "acme/dev/orders-api#jwt_signing_key"}},
 	}
 	for _, tt := range tests {
@@ -386,6 +385,75 @@ func TestSecretsReachTheProgramAsVariables(t *testing.T) {
 			d := find(objs, "Deployment", tt.component)
 			if s := str(d, "spec", "template", "spec", "containers", 0, "envFrom", 0, "secretRef", "name"); s != str(es, "spec", "target", "name") {
 				t.Errorf("the container reads Secret %q, the ExternalSecret writes %q", s, str(es, "spec", "target", "name"))
+			}
+		})
+	}
+}
+
+// TestDatabaseUserIsTheProgramsRole: a program with migrations connects as
+// its runtime role and its migration Job as its owner role (the roles of
+// mono db roles, which the Pod Identity roles of infrastructure/live/iam.tf
+// may connect as), through the variable libs/config reads over
+// shared.database.user; the others keep the configured user. The database
+// logs in with IAM, so no pod is given a database password.
+func TestDatabaseUserIsTheProgramsRole(t *testing.T) {
+	t.Parallel()
+	userVar := config.VarName("shared", "database", "user")
+	passwordVar := config.VarName("shared", "database", "password")
+	// dbUser is the value of the user variable in the first container of
+	// o's pod template ("" if it is not set), failing on a duplicate.
+	dbUser := func(t *testing.T, o object, spec ...any) string {
+		t.Helper()
+		got := ""
+		envs, _ := get(o, append(spec, "containers", 0, "env")...).([]any)
+		for _, e := range envs {
+			if str(e, "name") == userVar {
+				if got != "" {
+					t.Errorf("%s %s: %s set twice", o.kind(), o.name(), userVar)
+				}
+				got = str(e, "value")
+			}
+		}
+		return got
+	}
+	for _, env := range envs {
+		t.Run(env, func(t *testing.T) {
+			t.Parallel()
+			r := renderEnv(t, env)
+			want := map[string][2]string{ // component -> runtime, owner
+				"orders-api":   {"orders_api", "orders_api_owner"},
+				"sales-rollup": {"sales_rollup", "sales_rollup_owner"},
+			}
+			for _, rel := range r.plan.Releases {
+				c := rel.Component
+				if got, w := []string{str(rel.Values, "database", "user"), str(rel.Values, "database", "migrationUser")}, want[c]; !cmp.Equal(got, w[:]) {
+					t.Errorf("%s: database users %q, want %q", c, got, w)
+				}
+				for _, o := range r.objects[c] {
+					switch o.kind() {
+					case "Deployment":
+						if got := dbUser(t, o, "spec", "template", "spec"); got != want[c][0] {
+							t.Errorf("%s: Deployment %s connects as %q, want %q", c, o.name(), got, want[c][0])
+						}
+					case "CronJob":
+						if got := dbUser(t, o, "spec", "jobTemplate", "spec", "template", "spec"); got != want[c][0] {
+							t.Errorf("%s: CronJob %s connects as %q, want %q", c, o.name(), got, want[c][0])
+						}
+					case "Job":
+						if got := dbUser(t, o, "spec", "template", "spec"); got != want[c][1] {
+							t.Errorf("%s: migration Job %s connects as %q, want %q", c, o.name(), got, want[c][1])
+						}
+					case "ExternalSecret":
+						for _, d := range get(o, "spec", "data").([]any) {
+							if str(d, "secretKey") == passwordVar {
+								t.Errorf("%s: ExternalSecret %s delivers %s (%s): the database logs in with IAM", c, o.name(), passwordVar, str(d, "remoteRef", "key"))
+							}
+						}
+					}
+				}
+			}
+			if job := find(r.objects["orders-api"], "Job", "orders-api-migrate"); job == nil {
+				t.Errorf("orders-api has no migration Job in %s", env)
 			}
 		})
 	}

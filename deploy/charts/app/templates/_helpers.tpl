@@ -53,7 +53,9 @@ seccompProfile:
 {{- end -}}
 
 {{/* One container's settings shared by the Deployment, the migration Job
-and the CronJob; call with (dict "root" $ "secretName" NAME "configName" NAME). */}}
+and the CronJob; call with (dict "root" $ "secretName" NAME "configName" NAME
+"dbUser" ROLE): a non-empty dbUser is the PostgreSQL role the container
+connects as (database.userVariable overrides shared.database.user). */}}
 {{- define "app.containerCommon" -}}
 {{- $ := .root -}}
 image: {{ include "app.image" $ }}
@@ -77,6 +79,10 @@ env:
   {{- range $k, $v := $.Values.variables }}
   - name: {{ $k }}
     value: {{ $v | quote }}
+  {{- end }}
+  {{- with .dbUser }}
+  - name: {{ $.Values.database.userVariable }}
+    value: {{ . | quote }}
   {{- end }}
 {{- if $.Values.secrets.items }}
 envFrom:
