@@ -131,7 +131,8 @@ func TestShowEveryEnvironment(t *testing.T) {
 			"orders-api.jwt.signing_key", "[redacted]", "secret://orders-api#jwt_signing_key (not resolved, config/local.yaml:",
 		}},
 		{"dev", []string{
-			"shared.database.password", "[redacted]", "secret://orders-db#password (not resolved, config/dev.yaml:",
+			"shared.database.iam_auth", "true", "config/dev.yaml:",
+			"orders-api.jwt.signing_key", "[redacted]", "secret://orders-api#jwt_signing_key (not resolved, config/dev.yaml:",
 			"shared.blobs.exports.bucket", "ssm:///acme/dev/s3/exports/bucket",
 			"orders-api.http.listen", ":8080", "config/base.yaml:",
 		}},
@@ -176,7 +177,8 @@ func TestShowComponentExplain(t *testing.T) {
 		"orders-api.jwt.signing_key": fmt.Sprintf("orders-api.jwt.signing_key [redacted] env-file secret://orders-api#jwt_signing_key (not resolved, config/dev.yaml:%d)", devLine),
 		"orders-api.jwt.issuer":      fmt.Sprintf("orders-api.jwt.issuer acme-orders base config/base.yaml:%d", lineOf(t, dir, "config/base.yaml", "issuer:")),
 		"shared.log.level":           fmt.Sprintf("shared.log.level debug env-file config/dev.yaml:%d", lineOf(t, dir, "config/dev.yaml", "level:")),
-		"shared.database.iam_auth":   "shared.database.iam_auth false default",
+		"shared.database.iam_auth":   fmt.Sprintf("shared.database.iam_auth true env-file config/dev.yaml:%d", lineOf(t, dir, "config/dev.yaml", "iam_auth:")),
+		"shared.database.port":       "shared.database.port 5432 default",
 	}
 	for key, w := range want {
 		if got := line(key); got != w {
@@ -337,7 +339,7 @@ func TestDiff(t *testing.T) {
 		t.Errorf("diff shows an equal key:\n%s", r.out)
 	}
 	r = run(t, dir, nil, "diff", "--env", "local", "--env", "dev", "--component", "orders-api")
-	if !strings.Contains(r.out, "[redacted] secret://orders-db#password") && !strings.Contains(r.out, "shared.database.driver") {
+	if !strings.Contains(r.out, "shared.database.driver") || !strings.Contains(r.out, "shared.database.iam_auth") {
 		t.Errorf("local vs dev:\n%s", r.out)
 	}
 	r = run(t, dir, nil, "diff", "--env", "prod", "--env", "prod")
