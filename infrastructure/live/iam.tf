@@ -17,7 +17,7 @@ module "iam" {
     orders-api = {
       namespace       = local.apps_namespace
       service_account = "orders-api"
-      secret_arns     = [module.secrets.secret_arns["orders-api"], module.secrets.secret_arns["orders-db"]]
+      secret_arns     = [module.secrets.secret_arns["orders-api"]]
       database_users  = ["orders_api"]
     }
     orders-api-migrate = {
@@ -33,7 +33,7 @@ module "iam" {
     sales-rollup = {
       namespace       = local.apps_namespace
       service_account = "sales-rollup"
-      secret_arns     = [module.secrets.secret_arns["sales-rollup"], module.secrets.secret_arns["orders-db"]]
+      secret_arns     = [module.secrets.secret_arns["sales-rollup"]]
       buckets = [{
         arn         = module.buckets["exports"].bucket_arn
         kms_key_arn = module.buckets["exports"].kms_key_arn
