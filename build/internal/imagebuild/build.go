@@ -141,7 +141,8 @@ type Platform struct {
 	Digest   string `json:"digest"`
 	// Size is the sum of the compressed layers, what a node pulls.
 	Size int64 `json:"size"`
-	// BinarySize is the program's size on disk.
+	// BinarySize is the program's size on disk (a Python app: its
+	// installed dependencies').
 	BinarySize int64 `json:"binarySize"`
 }
 
@@ -431,7 +432,11 @@ func buildOne(ctx context.Context, o Options, commit Commit, bases []base, p Pro
 		plat, _ := v1.ParsePlatform(b.platform)
 		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: plat}})
 		res.Platforms = append(res.Platforms, Platform{Platform: b.platform, Digest: d.String(), Size: size, BinarySize: binSize})
-		fmt.Fprintf(o.Progress, "%s %s: binaries %s, image %s compressed, %s (%.1fs)\n", p.Component, b.platform, mb(binSize), mb(size), d, time.Since(start).Seconds())
+		what := "binaries"
+		if p.Python {
+			what = "dependencies"
+		}
+		fmt.Fprintf(o.Progress, "%s %s: %s %s, image %s compressed, %s (%.1fs)\n", p.Component, b.platform, what, mb(binSize), mb(size), d, time.Since(start).Seconds())
 	}
 	if sbom == nil {
 		return res, fmt.Errorf("no binary to build: the Airflow image needs go-job components in the depends of %s", p.Main)
