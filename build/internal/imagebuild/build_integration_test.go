@@ -204,16 +204,7 @@ func TestIntegrationPricingImage(t *testing.T) {
 	if m, _ := sbomImg.Manifest(); m.ArtifactType != SBOMMediaType || m.Subject == nil || m.Subject.Digest.String() != imgA.Digest {
 		t.Errorf("SBOM manifest: artifactType %q, subject %+v", m.ArtifactType, m.Subject)
 	}
-	layers, _ := sbomImg.Layers()
-	rc, err := layers[0].Compressed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc SPDX
-	if err := json.NewDecoder(rc).Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
-	rc.Close()
+	doc := sbomOf(t, sbomImg)
 	if !slices.ContainsFunc(doc.Packages, func(p SPDXPackage) bool {
 		return p.Name == "connectrpc.com/connect" && strings.HasPrefix(p.VersionInfo, "v") && strings.HasPrefix(p.Comment, "go.sum h1:")
 	}) {
@@ -357,6 +348,25 @@ func TestIntegrationAirflowImage(t *testing.T) {
 			t.Errorf("the Airflow image has %s", unwanted)
 		}
 	}
+}
+
+// sbomOf reads the SPDX document an SBOM artifact carries.
+func sbomOf(t *testing.T, art v1.Image) SPDX {
+	t.Helper()
+	layers, err := art.Layers()
+	if err != nil || len(layers) != 1 {
+		t.Fatalf("SBOM artifact layers: %v, %v", layers, err)
+	}
+	rc, err := layers[0].Compressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var doc SPDX
+	if err := json.NewDecoder(rc).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }
 
 // pulledFromLayout returns the i-th platform image of img's layout.
