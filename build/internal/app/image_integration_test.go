@@ -32,11 +32,12 @@ func TestIntegrationImageBuildErrors(t *testing.T) {
 	}{
 		{"unknown component", []string{"jbo"}, `unknown component "jbo" (did you mean "job"?)`},
 		{"not a program", []string{"a"}, `component "a" (go-lib, libs/a): not a program`},
-		{"programs listed", []string{"@shop/ui"}, "(programs: [api dags job])"},
+		{"programs listed", []string{"@shop/ui"}, "(programs: [api dags job sales])"},
 		{"registry is a URL", []string{"job", "--push", "https://registry.example.com"}, "want a registry as host[:port][/path]"},
 		{"bad registry host", []string{"job", "--push", "Bad_Host:x"}, "is not a registry host"},
 		{"push= without images.registry", []string{"job", "--push="}, "images.registry, which is not set"},
 		{"airflow without base", []string{"dags"}, "images.airflowBase is not set"},
+		{"dash app without base", []string{"sales"}, "sales: mono.yaml images.pythonBase is not set: name the official Python image pinned by digest"},
 		{"affected without base", []string{"--affected"}, "--affected needs --base"},
 		{"base without affected", []string{"--base", "main"}, "--base and --head go with --affected"},
 	} {
@@ -44,7 +45,7 @@ func TestIntegrationImageBuildErrors(t *testing.T) {
 			t.Parallel()
 			code, _, errOut := run(t, dir, append([]string{"image", "build"}, tt.args...)...)
 			want := 2
-			if strings.Contains(tt.want, "airflowBase") {
+			if strings.Contains(tt.want, "Base is not set") {
 				want = 3 // a missing setting of mono.yaml
 			}
 			if code != want || !strings.Contains(errOut, tt.want) {

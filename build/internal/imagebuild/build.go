@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -63,6 +64,10 @@ type Program struct {
 	// command and environment stay.
 	Airflow bool
 	Jobs    []Job
+	// Python marks a Python app (the Dash app): the tracked files of
+	// Main at /app and its pinned wheels, installed per platform, at
+	// /opt/site-packages on images.pythonBase, run as python3 /app/app.py.
+	Python bool
 }
 
 // Job is a Go job binary of the Airflow image.
@@ -107,8 +112,12 @@ func ProgramOf(root string, g *graph.Graph, c *graph.Component) (Program, error)
 				Hint: fmt.Sprintf("the web build is missing: run `mono run build %s` (vite build into %s/static/dist) first", c.Name, srv),
 			}}}, nil
 		}
+	case graph.PythonApp:
+		if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(c.Dir), PythonEntry)); err == nil {
+			return Program{Component: c.Name, Main: c.Dir, Python: true}, nil
+		}
 	}
-	return Program{}, fmt.Errorf("component %q (%s, %s): %w: images are built for go-service and go-job components, node-apps with a Go server in server/ and the python-dags folder (the Airflow image)", c.Name, c.Kind, c.Dir, ErrNotProgram)
+	return Program{}, fmt.Errorf("component %q (%s, %s): %w: images are built for go-service and go-job components, node-apps with a Go server in server/, python-apps started by %s and the python-dags folder (the Airflow image)", c.Name, c.Kind, c.Dir, ErrNotProgram, PythonEntry)
 }
 
 // Options configure a build.
@@ -132,7 +141,8 @@ type Platform struct {
 	Digest   string `json:"digest"`
 	// Size is the sum of the compressed layers, what a node pulls.
 	Size int64 `json:"size"`
-	// BinarySize is the program's size on disk.
+	// BinarySize is the program's size on disk (a Python app: its
+	// installed dependencies').
 	BinarySize int64 `json:"binarySize"`
 }
 
@@ -216,21 +226,20 @@ func Build(ctx context.Context, o Options, commit Commit, progs []Program) ([]Im
 			}
 		}
 	}
-	var bases, airflowBases []base
-	var err error
+	bases := map[string][]base{}
 	for _, p := range progs {
-		switch {
-		case p.Airflow && airflowBases == nil:
-			if o.Settings.AirflowBase == "" {
-				return nil, fmt.Errorf("%s: mono.yaml images.airflowBase is not set: name the official Airflow image pinned by digest (apache/airflow:<version>@sha256:...)", p.Component)
-			}
-			airflowBases, err = loadBases(ctx, o, "airflowBase", o.Settings.AirflowBase)
-		case !p.Airflow && bases == nil:
-			bases, err = loadBases(ctx, o, "base", o.Settings.Base)
+		key, ref := BaseOf(o.Settings, p)
+		if bases[key] != nil {
+			continue
 		}
+		if ref == "" {
+			return nil, fmt.Errorf("%s: %w", p.Component, MissingBase(key))
+		}
+		bs, err := loadBases(ctx, o, key, ref)
 		if err != nil {
 			return nil, err
 		}
+		bases[key] = bs
 	}
 	tmp, err := os.MkdirTemp("", "mono-image-")
 	if err != nil {
@@ -239,17 +248,36 @@ func Build(ctx context.Context, o Options, commit Commit, progs []Program) ([]Im
 	defer os.RemoveAll(tmp)
 	var out []Image
 	for _, p := range progs {
-		bs := bases
-		if p.Airflow {
-			bs = airflowBases
-		}
-		img, err := buildOne(ctx, o, commit, bs, p, tmp)
+		key, _ := BaseOf(o.Settings, p)
+		img, err := buildOne(ctx, o, commit, bases[key], p, tmp)
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", p.Component, err)
 		}
 		out = append(out, img)
 	}
 	return out, nil
+}
+
+// BaseOf returns the mono.yaml images key of the base program p goes on
+// and its value: airflowBase for the Airflow image, pythonBase for a
+// Python app, base for the Go programs.
+func BaseOf(s workspace.ImageSettings, p Program) (key, ref string) {
+	switch {
+	case p.Airflow:
+		return "airflowBase", s.AirflowBase
+	case p.Python:
+		return "pythonBase", s.PythonBase
+	}
+	return "base", s.Base
+}
+
+// MissingBase is the error of an unset base key (airflowBase, pythonBase).
+func MissingBase(key string) error {
+	what := map[string]string{
+		"airflowBase": "the official Airflow image pinned by digest (apache/airflow:<version>@sha256:...)",
+		"pythonBase":  "the official Python image pinned by digest (python:3.11-slim@sha256:...)",
+	}[key]
+	return fmt.Errorf("mono.yaml images.%s is not set: name %s", key, what)
 }
 
 // base is the image a program's layer goes on, per platform.
@@ -323,19 +351,22 @@ func buildOne(ctx context.Context, o Options, commit Commit, bases []base, p Pro
 	if s.Source != "" {
 		anns[AnnotationSource] = s.Source
 	}
-	if s.Base != workspace.BuiltinBase && !p.Airflow {
-		anns[AnnotationBaseName] = s.Base
+	_, baseRef := BaseOf(s, p)
+	if baseRef != workspace.BuiltinBase {
+		anns[AnnotationBaseName] = baseRef
 	}
 	res := Image{
 		Component: p.Component, Repository: s.Repository + "/" + p.Component, Revision: commit.Revision, Dirty: commit.Dirty,
-		Created: commit.Time, Tag: commit.Revision, Base: s.Base,
+		Created: commit.Time, Tag: commit.Revision, Base: baseRef,
 	}
-	var dags []File
-	if p.Airflow {
-		res.Base = s.AirflowBase
-		anns[AnnotationBaseName] = s.AirflowBase
+	var tracked []File
+	if p.Airflow || p.Python {
+		dest := AirflowDAGs
+		if p.Python {
+			dest = PythonApp
+		}
 		var err error
-		if dags, err = trackedFiles(ctx, o.Root, p.Main, AirflowDAGs); err != nil {
+		if tracked, err = trackedFiles(ctx, o.Root, p.Main, dest); err != nil {
 			return res, err
 		}
 	}
@@ -345,12 +376,23 @@ func buildOne(ctx context.Context, o Options, commit Commit, bases []base, p Pro
 		arch := strings.TrimPrefix(b.platform, "linux/")
 		start := time.Now()
 		bins := []Job{{Name: p.Component, Main: p.Main}}
-		if p.Airflow {
+		if p.Airflow || p.Python {
 			bins = p.Jobs
 		}
 		var paths []string
-		files := slices.Clone(dags)
+		layers := [][]File{slices.Clone(tracked)}
 		var binSize int64
+		if p.Python {
+			deps, size, doc, err := pythonDeps(ctx, o, b, p, res.Repository, commit, filepath.Join(tmp, p.Component+"-"+arch))
+			if err != nil {
+				return res, err
+			}
+			layers = append(layers, deps)
+			binSize = size
+			if sbom == nil {
+				sbom = doc
+			}
+		}
 		for _, j := range bins {
 			bin := filepath.Join(tmp, j.Name+"-"+arch)
 			if err := GoBuild(ctx, o.Root, j.Main, arch, bin, o.Environ); err != nil {
@@ -364,7 +406,7 @@ func buildOne(ctx context.Context, o Options, commit Commit, bases []base, p Pro
 			if p.Airflow {
 				dir = AirflowBin
 			}
-			files = append(files, File{Path: dir + "/" + j.Name, Mode: 0o555, Body: body})
+			layers[0] = append(layers[0], File{Path: dir + "/" + j.Name, Mode: 0o555, Body: body})
 			paths = append(paths, bin)
 			binSize += int64(len(body))
 		}
@@ -375,7 +417,7 @@ func buildOne(ctx context.Context, o Options, commit Commit, bases []base, p Pro
 				return res, err
 			}
 		}
-		img, err := programImage(b, p, files, commit.Time, anns)
+		img, err := programImage(b, p, layers, commit.Time, anns)
 		if err != nil {
 			return res, err
 		}
@@ -390,7 +432,11 @@ func buildOne(ctx context.Context, o Options, commit Commit, bases []base, p Pro
 		plat, _ := v1.ParsePlatform(b.platform)
 		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: plat}})
 		res.Platforms = append(res.Platforms, Platform{Platform: b.platform, Digest: d.String(), Size: size, BinarySize: binSize})
-		fmt.Fprintf(o.Progress, "%s %s: binaries %s, image %s compressed, %s (%.1fs)\n", p.Component, b.platform, mb(binSize), mb(size), d, time.Since(start).Seconds())
+		what := "binaries"
+		if p.Python {
+			what = "dependencies"
+		}
+		fmt.Fprintf(o.Progress, "%s %s: %s %s, image %s compressed, %s (%.1fs)\n", p.Component, b.platform, what, mb(binSize), mb(size), d, time.Since(start).Seconds())
 	}
 	if sbom == nil {
 		return res, fmt.Errorf("no binary to build: the Airflow image needs go-job components in the depends of %s", p.Main)
@@ -425,17 +471,24 @@ func buildOne(ctx context.Context, o Options, commit Commit, bases []base, p Pro
 	return res, nil
 }
 
-// programImage puts files (the binary at /app/<name>, root owned, read
-// and run by all) on the base, run as nonroot; the Airflow image keeps the
+// programImage puts each of layers (the binary at /app/<name>, root
+// owned, read and run by all; a Python app's files, then its
+// dependencies) on the base, run as nonroot; the Airflow image keeps the
 // base's user, entrypoint, command and environment.
-func programImage(b base, p Program, files []File, created time.Time, labels map[string]string) (v1.Image, error) {
-	layer, err := Layer(files, created)
-	if err != nil {
-		return nil, err
-	}
-	img, err := mutate.Append(b.img, mutate.Addendum{Layer: layer, History: v1.History{Created: v1.Time{Time: created}, CreatedBy: "mono image build " + p.Component, Comment: "program"}})
-	if err != nil {
-		return nil, err
+func programImage(b base, p Program, layers [][]File, created time.Time, labels map[string]string) (v1.Image, error) {
+	img := b.img
+	for i, files := range layers {
+		layer, err := Layer(files, created)
+		if err != nil {
+			return nil, err
+		}
+		comment := "program"
+		if i > 0 {
+			comment = "dependencies"
+		}
+		if img, err = mutate.Append(img, mutate.Addendum{Layer: layer, History: v1.History{Created: v1.Time{Time: created}, CreatedBy: "mono image build " + p.Component, Comment: comment}}); err != nil {
+			return nil, err
+		}
 	}
 	cf, err := img.ConfigFile()
 	if err != nil {
@@ -446,7 +499,10 @@ func programImage(b base, p Program, files []File, created time.Time, labels map
 	cf.OS, cf.Architecture, cf.Variant = plat.OS, plat.Architecture, plat.Variant
 	cf.Created = v1.Time{Time: created}
 	cf.Author = ""
-	if !p.Airflow {
+	switch {
+	case p.Python:
+		pythonConfig(cf)
+	case !p.Airflow:
 		cf.Config.User = fmt.Sprintf("%d:%d", NonRoot, NonRoot)
 		cf.Config.Entrypoint = []string{"/app/" + p.Component}
 		cf.Config.Cmd = nil
@@ -466,8 +522,8 @@ func programImage(b base, p Program, files []File, created time.Time, labels map
 }
 
 // trackedFiles returns the files git tracks under dir (slash path from the
-// root), read from the work tree, at dest in the image; tests/ folders
-// and component.yaml stay out.
+// root), read from the work tree, at dest in the image; tests/ folders,
+// Go tests, .gitignore and component.yaml stay out.
 func trackedFiles(ctx context.Context, root, dir, dest string) ([]File, error) {
 	repo, err := gitx.Open(ctx, root)
 	if err != nil {
@@ -480,7 +536,8 @@ func trackedFiles(ctx context.Context, root, dir, dest string) ([]File, error) {
 	var files []File
 	for _, p := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
 		rel, ok := strings.CutPrefix(p, dir+"/")
-		if !ok || rel == "component.yaml" || strings.HasPrefix(rel, "tests/") || strings.Contains(rel, "/tests/") {
+		if !ok || rel == "component.yaml" || strings.HasPrefix(rel, "tests/") || strings.Contains(rel, "/tests/") ||
+			strings.HasSuffix(rel, "_test.go") || path.Base(rel) == ".gitignore" {
 			continue
 		}
 		body, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))

@@ -168,8 +168,23 @@ func TestIntegrationPricingImage(t *testing.T) {
 		t.Errorf("config: user %q, entrypoint %v, labels %v, created %v", cf.Config.User, cf.Config.Entrypoint, cf.Config.Labels, cf.Created)
 	}
 	fsRoot := filepath.Join(tmp, "rootfs")
-	extract(t, img, fsRoot)
-	healthz(t, filepath.Join(fsRoot, "app", "pricing"), filepath.Join(a, "config"))
+	entries := extract(t, img, fsRoot)
+	if h := entries["app/pricing"]; h == nil || h.Uid != 0 || h.Mode != 0o555 {
+		t.Errorf("app/pricing: %+v, want root-owned 0555", h)
+	}
+	for _, want := range []string{"etc/passwd", "etc/group", CACertsPath, "tmp"} {
+		if entries[want] == nil {
+			t.Errorf("the image has no %s", want)
+		}
+	}
+	for _, shell := range []string{"bin/sh", "bin/bash"} {
+		if entries[shell] != nil {
+			t.Errorf("the image has a shell: %s", shell)
+		}
+	}
+	port, admin := freePort(t), freePort(t)
+	healthz(t, "pricing", []string{filepath.Join(fsRoot, "app", "pricing")}, port,
+		[]string{"ENV=local", "CONFIG_DIR=" + filepath.Join(a, "config"), "PRICING__HTTP__LISTEN=" + port, "PRICING__HTTP__ADMIN_LISTEN=" + admin, "HOME=" + t.TempDir()})
 
 	// The SBOM is a referrer of the index and lists connect.
 	refs, err := remote.Referrers(targets[0].Repo.Digest(imgA.Digest))
@@ -189,16 +204,7 @@ func TestIntegrationPricingImage(t *testing.T) {
 	if m, _ := sbomImg.Manifest(); m.ArtifactType != SBOMMediaType || m.Subject == nil || m.Subject.Digest.String() != imgA.Digest {
 		t.Errorf("SBOM manifest: artifactType %q, subject %+v", m.ArtifactType, m.Subject)
 	}
-	layers, _ := sbomImg.Layers()
-	rc, err := layers[0].Compressed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc SPDX
-	if err := json.NewDecoder(rc).Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
-	rc.Close()
+	doc := sbomOf(t, sbomImg)
 	if !slices.ContainsFunc(doc.Packages, func(p SPDXPackage) bool {
 		return p.Name == "connectrpc.com/connect" && strings.HasPrefix(p.VersionInfo, "v") && strings.HasPrefix(p.Comment, "go.sum h1:")
 	}) {
@@ -215,7 +221,7 @@ func TestIntegrationPricingImage(t *testing.T) {
 		if img.Digest == imgA.Digest {
 			t.Fatal("another base gave the same index")
 		}
-		lp := pulledFromLayout(t, a, img)
+		lp := pulledFromLayout(t, a, img, 0)
 		cf, _ := lp.ConfigFile()
 		layers, _ := lp.Layers()
 		if len(layers) != 2 || !slices.Contains(cf.Config.Env, "PATH=/app:/usr/bin") || slices.ContainsFunc(cf.Config.Env, func(e string) bool { return strings.HasPrefix(e, "SSL_CERT_FILE=") }) || cf.Config.Labels["base.label"] != "kept" {
@@ -318,7 +324,7 @@ func TestIntegrationAirflowImage(t *testing.T) {
 	if img.Base != baseRef || len(img.Platforms) != 2 {
 		t.Errorf("image = %+v", img)
 	}
-	pi := pulledFromLayout(t, dir, img)
+	pi := pulledFromLayout(t, dir, img, 0)
 	cf, _ := pi.ConfigFile()
 	if cf.Config.User != "50000" || !slices.Equal(cf.Config.Entrypoint, []string{"/entrypoint"}) || cf.Config.Labels[AnnotationRevision] != commit.Revision {
 		t.Errorf("config: user %q, entrypoint %v, labels %v: want the base's user and entrypoint, our labels", cf.Config.User, cf.Config.Entrypoint, cf.Config.Labels)
@@ -344,8 +350,27 @@ func TestIntegrationAirflowImage(t *testing.T) {
 	}
 }
 
-// pulledFromLayout returns the single platform image of img's layout.
-func pulledFromLayout(t *testing.T, root string, img Image) v1.Image {
+// sbomOf reads the SPDX document an SBOM artifact carries.
+func sbomOf(t *testing.T, art v1.Image) SPDX {
+	t.Helper()
+	layers, err := art.Layers()
+	if err != nil || len(layers) != 1 {
+		t.Fatalf("SBOM artifact layers: %v, %v", layers, err)
+	}
+	rc, err := layers[0].Compressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var doc SPDX
+	if err := json.NewDecoder(rc).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// pulledFromLayout returns the i-th platform image of img's layout.
+func pulledFromLayout(t *testing.T, root string, img Image, i int) v1.Image {
 	t.Helper()
 	lp, err := layout.FromPath(filepath.Join(root, img.Layout))
 	if err != nil {
@@ -360,7 +385,7 @@ func pulledFromLayout(t *testing.T, root string, img Image) v1.Image {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, _ := v1.NewHash(img.Platforms[0].Digest)
+	d, _ := v1.NewHash(img.Platforms[i].Digest)
 	pi, err := idx.Image(d)
 	if err != nil {
 		t.Fatal(err)
@@ -369,13 +394,13 @@ func pulledFromLayout(t *testing.T, root string, img Image) v1.Image {
 }
 
 // extract writes the regular files and folders of img's flattened file
-// system under dir, checking ownership and modes on the way.
-func extract(t *testing.T, img v1.Image, dir string) {
+// system under dir and returns the tar headers by path (no trailing /).
+func extract(t *testing.T, img v1.Image, dir string) map[string]*tar.Header {
 	t.Helper()
 	rc := mutate.Extract(img)
 	defer rc.Close()
 	tr := tar.NewReader(rc)
-	var names []string
+	entries := map[string]*tar.Header{}
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -384,7 +409,7 @@ func extract(t *testing.T, img v1.Image, dir string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		names = append(names, strings.TrimSuffix(h.Name, "/"))
+		entries[strings.TrimSuffix(h.Name, "/")] = h
 		p := filepath.Join(dir, filepath.FromSlash(h.Name))
 		switch h.Typeflag {
 		case tar.TypeDir:
@@ -392,9 +417,6 @@ func extract(t *testing.T, img v1.Image, dir string) {
 				t.Fatal(err)
 			}
 		case tar.TypeReg:
-			if h.Name == "app/pricing" && (h.Uid != 0 || h.Mode != 0o555) {
-				t.Errorf("app/pricing: uid %d mode %o, want root-owned 0555", h.Uid, h.Mode)
-			}
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -410,27 +432,17 @@ func extract(t *testing.T, img v1.Image, dir string) {
 			t.Errorf("unexpected entry %s of type %c", h.Name, h.Typeflag)
 		}
 	}
-	for _, want := range []string{"app/pricing", "etc/passwd", "etc/group", CACertsPath, "tmp"} {
-		if !slices.Contains(names, want) {
-			t.Errorf("the image has no %s (it has %v)", want, names)
-		}
-	}
-	for _, shell := range []string{"bin/sh", "bin/bash"} {
-		if slices.Contains(names, shell) {
-			t.Errorf("the image has a shell: %s", shell)
-		}
-	}
+	return entries
 }
 
-// healthz runs the extracted binary on a free loopback port with the
-// local configuration and waits for /healthz to answer 200.
-func healthz(t *testing.T, binary, configDir string) {
+// healthz runs argv with env (the program what, extracted from an image)
+// and waits for http://addr/healthz to answer 200.
+func healthz(t *testing.T, what string, argv []string, addr string, env []string) {
 	t.Helper()
-	port, admin := freePort(t), freePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary)
-	cmd.Env = []string{"ENV=local", "CONFIG_DIR=" + configDir, "PRICING__HTTP__LISTEN=" + port, "PRICING__HTTP__ADMIN_LISTEN=" + admin, "HOME=" + t.TempDir()}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = env
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -440,7 +452,7 @@ func healthz(t *testing.T, binary, configDir string) {
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := client.Get("http://" + port + "/healthz")
+		resp, err := client.Get("http://" + addr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -449,7 +461,7 @@ func healthz(t *testing.T, binary, configDir string) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	t.Fatalf("pricing from the image did not answer /healthz on %s in 30s; its output:\n%s", port, out.String())
+	t.Fatalf("%s from the image did not answer /healthz on %s in 30s; its output:\n%s", what, addr, out.String())
 }
 
 func freePort(t *testing.T) string {

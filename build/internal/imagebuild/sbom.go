@@ -90,15 +90,6 @@ func SBOMOf(infos []*debug.BuildInfo, name, namespace string, created time.Time)
 		}
 		settings = append(settings, s.Key+"="+s.Value)
 	}
-	doc := SPDX{
-		SPDXVersion: "SPDX-2.3", DataLicense: "CC0-1.0", SPDXID: "SPDXRef-DOCUMENT", Name: name,
-		DocumentNamespace: namespace,
-		CreationInfo: SPDXCreation{
-			Created:  created.UTC().Format(time.RFC3339),
-			Creators: []string{"Tool: mono-image-build"},
-			Comment:  bi.GoVersion + " " + strings.Join(settings, " "),
-		},
-	}
 	mainVer := bi.Main.Version
 	if mainVer == "(devel)" {
 		mainVer = "" // a build from a work tree has no module version
@@ -116,28 +107,49 @@ func SBOMOf(infos []*debug.BuildInfo, name, namespace string, created time.Time)
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	doc.Packages = append(doc.Packages, SPDXPackage{
-		Name: bi.Main.Path, SPDXID: "SPDXRef-Package-main", VersionInfo: mainVer, DownloadLocation: "NOASSERTION",
+	main := SPDXPackage{
+		Name: bi.Main.Path, VersionInfo: mainVer, DownloadLocation: "NOASSERTION",
 		Comment:      "main packages " + strings.Join(mains, " "),
 		ExternalRefs: []SPDXRef{purl(bi.Main.Path, mainVer)},
-	})
-	doc.Relationships = append(doc.Relationships, SPDXRelationship{Element: "SPDXRef-DOCUMENT", Type: "DESCRIBES", Related: "SPDXRef-Package-main"})
-	for i, k := range keys {
+	}
+	var pkgs []SPDXPackage
+	for _, k := range keys {
 		d := deps[k]
 		m := d
 		if d.Replace != nil {
 			m = d.Replace
 		}
-		id := fmt.Sprintf("SPDXRef-Package-%d", i+1)
-		p := SPDXPackage{Name: m.Path, SPDXID: id, VersionInfo: m.Version, DownloadLocation: "https://proxy.golang.org/" + m.Path + "/@v/" + m.Version + ".zip", ExternalRefs: []SPDXRef{purl(m.Path, m.Version)}}
+		p := SPDXPackage{Name: m.Path, VersionInfo: m.Version, DownloadLocation: "https://proxy.golang.org/" + m.Path + "/@v/" + m.Version + ".zip", ExternalRefs: []SPDXRef{purl(m.Path, m.Version)}}
 		if m.Sum != "" {
 			p.Comment = "go.sum " + m.Sum
 		}
 		if d.Replace != nil {
 			p.Comment = strings.TrimSpace(p.Comment + " replaces " + d.Path + "@" + d.Version)
 		}
+		pkgs = append(pkgs, p)
+	}
+	return spdxDocument(name, namespace, created, bi.GoVersion+" "+strings.Join(settings, " "), main, pkgs)
+}
+
+// spdxDocument is the SPDX 2.3 document describing main, which depends on
+// deps (in that order); it numbers the packages.
+func spdxDocument(name, namespace string, created time.Time, comment string, main SPDXPackage, deps []SPDXPackage) ([]byte, error) {
+	doc := SPDX{
+		SPDXVersion: "SPDX-2.3", DataLicense: "CC0-1.0", SPDXID: "SPDXRef-DOCUMENT", Name: name,
+		DocumentNamespace: namespace,
+		CreationInfo: SPDXCreation{
+			Created:  created.UTC().Format(time.RFC3339),
+			Creators: []string{"Tool: mono-image-build"},
+			Comment:  comment,
+		},
+	}
+	main.SPDXID = "SPDXRef-Package-main"
+	doc.Packages = append(doc.Packages, main)
+	doc.Relationships = append(doc.Relationships, SPDXRelationship{Element: "SPDXRef-DOCUMENT", Type: "DESCRIBES", Related: main.SPDXID})
+	for i, p := range deps {
+		p.SPDXID = fmt.Sprintf("SPDXRef-Package-%d", i+1)
 		doc.Packages = append(doc.Packages, p)
-		doc.Relationships = append(doc.Relationships, SPDXRelationship{Element: "SPDXRef-Package-main", Type: "DEPENDS_ON", Related: id})
+		doc.Relationships = append(doc.Relationships, SPDXRelationship{Element: main.SPDXID, Type: "DEPENDS_ON", Related: p.SPDXID})
 	}
 	return json.MarshalIndent(doc, "", "  ")
 }

@@ -55,14 +55,16 @@ func buildCommand(deps cli.Deps) *cobra.Command {
 	var r Request
 	cmd := &cobra.Command{
 		Use:   "build [COMPONENT...|--affected --base REF] [--push REGISTRY] [--json]",
-		Short: "Build OCI images of the Go programs, without Docker",
+		Short: "Build OCI images of the programs, without Docker",
 		Long: `Build an OCI image index (every platform of mono.yaml images.platforms,
 linux/amd64 and linux/arm64 by default) for each program: go-service and
 go-job components, the console (its Go server embeds the web build, so
 run mono run build console first) and dags, the Airflow image (the DAG
 files and the jobs they run on images.airflowBase, the official Airflow
-image pinned by digest). No components: every program (dags only when
-images.airflowBase is set).
+image pinned by digest) and the Dash app sales-dash (its files at /app and
+its pinned wheels, pip-installed per platform, on images.pythonBase, the
+official Python image pinned by digest). No components: every program
+(dags and sales-dash only when their base is set).
 --affected --base REF: the programs the change affects (see mono affected).
 
 Each image is a static binary (CGO_ENABLED=0, -trimpath, -buildvcs=false)
@@ -170,8 +172,8 @@ func Run(ctx context.Context, deps cli.Deps, r Request) error {
 // (each must exist and be a program), the affected programs, or every
 // program.
 //
-// Without names, the Airflow image is left out (said on progress) while
-// mono.yaml has no images.airflowBase.
+// Without names, the Airflow image and the Dash app are left out (said on
+// progress) while mono.yaml has no images.airflowBase, images.pythonBase.
 func Select(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, r Request, progress io.Writer) ([]imagebuild.Program, error) {
 	var names []string
 	switch {
@@ -185,8 +187,8 @@ func Select(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, r Requ
 			if err != nil {
 				return nil, cli.Exit(cli.ExitUsage, fmt.Errorf("%w (programs: %s)", err, programNames(ws, g)))
 			}
-			if p.Airflow && ws.Settings.Images.AirflowBase == "" {
-				return nil, cli.Exit(cli.ExitConfig, fmt.Errorf("%s is the Airflow image: mono.yaml images.airflowBase is not set: name the official Airflow image pinned by digest (apache/airflow:<version>@sha256:...)", n))
+			if key, ref := imagebuild.BaseOf(ws.Settings.Images, p); ref == "" {
+				return nil, cli.Exit(cli.ExitConfig, fmt.Errorf("%s: %w", n, imagebuild.MissingBase(key)))
 			}
 			if !slices.Contains(names, n) {
 				names = append(names, n)
@@ -211,8 +213,8 @@ func Select(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, r Requ
 		if errors.Is(err, imagebuild.ErrNotProgram) {
 			continue
 		}
-		if p.Airflow && len(r.Components) == 0 && ws.Settings.Images.AirflowBase == "" {
-			fmt.Fprintf(progress, "%s: skipped: the Airflow image needs mono.yaml images.airflowBase\n", n)
+		if key, ref := imagebuild.BaseOf(ws.Settings.Images, p); ref == "" && len(r.Components) == 0 {
+			fmt.Fprintf(progress, "%s: skipped: its image needs mono.yaml images.%s\n", n, key)
 			continue
 		}
 		out = append(out, p)

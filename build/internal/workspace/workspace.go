@@ -75,6 +75,10 @@ type ImageSettings struct {
 	// AirflowBase is the official Airflow image the DAGs and job binaries
 	// are layered on, pinned by digest; empty: no Airflow image.
 	AirflowBase string `yaml:"airflowBase"`
+	// PythonBase is the Python image (python:3.11-slim style, its env
+	// naming PYTHON_VERSION) the Dash app and its wheels are layered on,
+	// pinned by digest; empty: no Dash image.
+	PythonBase string `yaml:"pythonBase"`
 }
 
 // GlobalInput reports whether glob, a task's globalInputs entry, lies
