@@ -260,7 +260,14 @@ func (c *Cluster) start(ctx context.Context, bins map[string]string, log func(st
 		{"kube-controller-manager", []string{
 			"--kubeconfig=" + c.kubeconfig, "--leader-elect=false", "--secure-port=0",
 			"--service-account-private-key-file=" + saKey, "--root-ca-file=" + caFile,
-			"--use-service-account-credentials=false"}},
+			"--use-service-account-credentials=false",
+			// The fake nodes' heartbeats come from kwok; on a loaded
+			// machine they can be late, and after the default 50 s the
+			// node lifecycle controller would mark the node NotReady,
+			// taint it and flip every pod to not Ready in the middle of a
+			// test (seen at load 30+). Tests that want an unhealthy node
+			// taint it themselves.
+			"--node-monitor-grace-period=10m"}},
 		{"kube-scheduler", []string{"--kubeconfig=" + c.kubeconfig, "--leader-elect=false", "--secure-port=0"}},
 		{"kwok", []string{
 			"--kubeconfig=" + c.kubeconfig, "--config=" + stages,
